@@ -1,4 +1,4 @@
-# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), allowed calls reach the target; a call that gives params.name twice is 400 (the gateway read the first, the target the last); prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
+# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), and so are a refused prompt's completion and a refused resource's subscription, allowed calls reach the target; a call that gives params.name twice is 400 (the gateway read the first, the target the last); prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -84,20 +84,29 @@ sid=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOK3" -H 'Content-Typ
 	-H 'Accept: application/json, text/event-stream' \
 	--data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' \
 	http://127.0.0.1:3000/mcp | tr -d '\r' | sed -n 's/^mcp-session-id: //Ip')
-body=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $TOK3" -H 'Content-Type: application/json' \
-	-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" \
-	--data '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get-env","arguments":{}}}' \
-	http://127.0.0.1:3000/mcp)
-check "a refused call, raw: 200 and agentgateway's error" "$body" \
+# One message of that session, raw: its answer and status.
+raw() {
+	curl -s -w ' %{http_code}' -H "Authorization: Bearer $TOK3" -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" --data "$1" \
+		http://127.0.0.1:3000/mcp
+}
+check "a refused call, raw: 200 and agentgateway's error" \
+	"$(raw '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"get-env","arguments":{}}}')" \
 	'{"jsonrpc":"2.0","id":7,"error":{"code":-32602,"message":"Unknown tool: get-env"}} 200'
 # The rules read the first "name", the target's JSON.parse the last: a
 # message that gives it twice is refused before either reads it.
-body=$(curl -s -w ' %{http_code}' -H "Authorization: Bearer $TOK3" -H 'Content-Type: application/json' \
-	-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" \
-	--data '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{},"name":"get-env"}}' \
-	http://127.0.0.1:3000/mcp)
-check "a name given twice: 400, never the second tool" "$body" \
+check "a name given twice: 400, never the second tool" \
+	"$(raw '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo","arguments":{},"name":"get-env"}}')" \
 	'{"jsonrpc":"2.0","id":8,"error":{"code":-32600,"message":"\"params.name\" is given twice"}} 400'
+# A refused prompt's completion and a refused resource's subscription are
+# refused as prompts/get and resources/read are (no rule allows a
+# resource), as agentgateway authorizes them.
+check "a refused prompt's completion: as if unknown" \
+	"$(raw '{"jsonrpc":"2.0","id":9,"method":"completion/complete","params":{"ref":{"type":"ref/prompt","name":"args-prompt"},"argument":{"name":"city","value":""}}}')" \
+	'{"jsonrpc":"2.0","id":9,"error":{"code":-32602,"message":"Unknown prompt: args-prompt"}} 200'
+check "a refused resource's subscription: as if unknown" \
+	"$(raw '{"jsonrpc":"2.0","id":10,"method":"resources/subscribe","params":{"uri":"test://static/resource/1"}}')" \
+	'{"jsonrpc":"2.0","id":10,"error":{"code":-32602,"message":"Unknown resource: test://static/resource/1"}} 200'
 # jwtAuth's default mode is optional: without a token the rules that read
 # jwt fail, the others hold.
 out=$(client "" tools 'call:get-sum:{"a":1,"b":1}' end)

@@ -21,6 +21,7 @@ tools below; tools/call NAME (arguments in brackets):
   init     the result "NAME VERSION STATE": the clientInfo name and the
            protocol version of the initialize this process got, and
            "initialized" once notifications/initialized came (else "new")
+completion/complete answers one value: its ref's name (or uri) as it came.
 """
 import json
 import os
@@ -109,5 +110,9 @@ for line in sys.stdin:
         call(mid, p.get("name"), p.get("arguments") or {})
     elif method == "ping":
         send({"jsonrpc": "2.0", "id": mid, "result": {}})
+    elif method == "completion/complete":  # the values: the prompt's name, as it came
+        ref = msg.get("params", {}).get("ref", {})
+        send({"jsonrpc": "2.0", "id": mid, "result": {"completion": {
+            "values": [ref.get("name") or ref.get("uri")]}}})
     else:
         send({"jsonrpc": "2.0", "id": mid, "error": {"code": -32601, "message": "no " + method}})

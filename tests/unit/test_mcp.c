@@ -6,7 +6,8 @@
  * nothing is left once it is answered; the GET stream's events carry ids
  * and a GET with Last-Event-ID gets what it missed, within the session's
  * bound on what its clients leave unread; a session serves the route that
- * began it, with the targets it began with. */
+ * began it, with the targets it began with; a prompt's completion goes to
+ * its prompt's target. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -319,6 +320,36 @@ static void test_mcp_session_serves_its_route(void **state)
 	assert_int_equal(sg_mcp_children(), 0);
 }
 
+/* The completion of a prompt's argument goes to the target its ref's
+ * prefix names, as prompts/get does, the name there without it (it went
+ * to every target, prefix and all, which none knew). */
+static void test_mcp_completion_routed_by_prompt(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t[2] = { fake("a"), fake("b") };
+	struct sg_mcp_backend m = { .targets = t, .n = 2 };
+	char sid[SG_MCP_SID_LEN + 1];
+	struct slot s;
+
+	session(e, &m, sid);
+	ask(e, &m, SG_MCP_POST, sid,
+	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"completion/complete\",\"params\":{"
+	    "\"ref\":{\"type\":\"ref/prompt\",\"name\":\"b_p\"},\"argument\":{\"name\":\"x\","
+	    "\"value\":\"\"}}}",
+	    NULL, &s);
+	run_until(e, &s.done);
+	assert_string_equal(s.rep.body, "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"completion\":"
+					"{\"values\":[\"p\"]}}}");
+	free(s.rep.body);
+	ask(e, &m, SG_MCP_POST, sid,
+	    "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"completion/complete\",\"params\":{"
+	    "\"ref\":{\"type\":\"ref/prompt\",\"name\":\"c_p\"}}}",
+	    NULL, &s);
+	run_until(e, &s.done);
+	assert_non_null(strstr(s.rep.body, "\"code\":-32602"));
+	free(s.rep.body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +360,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mcp_stateless, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_get_stream_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_session_serves_its_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_completion_routed_by_prompt, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_replay_within_the_queue_bound, setup,
 						teardown),
 	};

@@ -434,13 +434,13 @@ static const struct {
 	{ "resources/templates/list", "resourceTemplates" },
 };
 
-/* tools/call and prompts/get: the target its name's prefix names, the
- * name without it written back into the message. -1: none. */
-static int route_by_name(struct call *c)
+/* tools/call, prompts/get, a prompt's completion/complete: the target
+ * the prefix of `holder`'s name names (holder: the params, or their ref),
+ * the name without it written back into the message. -1: none. */
+static int route_by_name(struct call *c, struct sg_json *holder)
 {
 	struct session *s = c->s;
-	struct sg_json *params = sg_json_get(c->msg.root, "params");
-	const char *name = sg_json_str(sg_json_get(params, "name")), *rest;
+	const char *name = sg_json_str(sg_json_get(holder, "name")), *rest;
 	char *copy;
 	int i;
 
@@ -452,8 +452,8 @@ static int route_by_name(struct call *c)
 		return -1;
 	if (!(copy = strdup(rest)))
 		return -1;
-	sg_json_remove(params, "name");
-	sg_json_add_str(params, "name", copy);
+	sg_json_remove(holder, "name");
+	sg_json_add_str(holder, "name", copy);
 	free(copy);
 	return i;
 }
@@ -500,10 +500,28 @@ static void note_all(struct call *c)
 		answer_later(c, 202, NULL); /* nothing when an error answered */
 }
 
+/* What names the one target of c's request: its params for tools/call
+ * and prompts/get, their ref for the completion of a prompt's argument
+ * (agentgateway routes it as prompts/get). NULL: no one target. */
+static struct sg_json *named_by(const struct call *c)
+{
+	const char *method = c->msg.method;
+	struct sg_json *params = sg_json_get(c->msg.root, "params");
+	struct sg_json *ref = sg_json_get(params, "ref");
+	const char *type = sg_json_str(sg_json_get(ref, "type"));
+
+	if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get"))
+		return params;
+	if (!strcmp(method, "completion/complete") && type && !strcmp(type, "ref/prompt"))
+		return ref;
+	return NULL;
+}
+
 /* A request (or notification) of a session, to its targets. */
 static void dispatch(struct call *c)
 {
 	const char *method = c->msg.method;
+	struct sg_json *holder;
 	int i;
 
 	if (c->msg.kind == SG_JSONRPC_NOTIFICATION && c->s->stateless) {
@@ -527,9 +545,9 @@ static void dispatch(struct call *c)
 			fan_out(c, CALL_LIST);
 			return;
 		}
-	if (!strcmp(method, "tools/call") || !strcmp(method, "prompts/get")) {
+	if ((holder = named_by(c))) {
 		c->op = CALL_ONE;
-		if ((i = route_by_name(c)) < 0)
+		if ((i = route_by_name(c, holder)) < 0)
 			call_error(c, 200, SG_JSONRPC_INVALID_PARAMS,
 				   "the name does not start with a target's name and \"_\"");
 		else if (!send_to(c, (size_t)i, &c->msg))

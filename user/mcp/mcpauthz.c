@@ -13,19 +13,38 @@
 #include "user/mcp/merge.h"
 
 /* What a rule decides on, as agentgateway's ResourceType names it: the
- * method that uses one, the method that lists them (and its result's
- * member), CEL's mcp.<what>, and the member that names one (a call's
- * params', a list entry's). */
+ * method that lists them (and its result's member), CEL's mcp.<what>,
+ * and the member that names one (a request's params', a list entry's).
+ * The requests that use one are `uses` below. */
 static const struct kind {
-	const char *call, *list, *key, *what, *id;
+	const char *list, *key, *what, *id;
 } kinds[] = {
-	{ "tools/call", "tools/list", "tools", "tool", "name" },
-	{ "prompts/get", "prompts/list", "prompts", "prompt", "name" },
-	{ "resources/read", "resources/list", "resources", "resource", "uri" },
+	{ "tools/list", "tools", "tool", "name" },
+	{ "prompts/list", "prompts", "prompt", "name" },
+	{ "resources/list", "resources", "resource", "uri" },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
+#define KIND_PROMPT 1
 #define KIND_RESOURCE 2
+
+/* The requests that use one tool, prompt or resource, as agentgateway
+ * authorizes them: its name (uri) is a member of their params, or of
+ * params.ref when that ref is of type `ref` (completion/complete of a
+ * prompt's or a resource template's argument). */
+static const struct use {
+	const char *method;
+	size_t kind; /* in kinds[] */
+	const char *ref;
+} uses[] = {
+	{ "tools/call", 0, NULL },
+	{ "prompts/get", KIND_PROMPT, NULL },
+	{ "resources/read", KIND_RESOURCE, NULL },
+	{ "resources/subscribe", KIND_RESOURCE, NULL },
+	{ "resources/unsubscribe", KIND_RESOURCE, NULL },
+	{ "completion/complete", KIND_PROMPT, "ref/prompt" },
+	{ "completion/complete", KIND_RESOURCE, "ref/resource" },
+};
 
 /* Targets a prefix is looked for among (a backend has a handful). */
 #define MCP_AUTHZ_TARGETS 64
@@ -111,11 +130,23 @@ bool sg_mcp_touches(const struct sg_mcp_backend *m, const struct sg_jsonrpc *msg
 {
 	const char *name, *target, *rest;
 
-	for (size_t k = 0; msg->kind == SG_JSONRPC_REQUEST && k < NKINDS; k++) {
-		if (strcmp(msg->method, kinds[k].call))
+	for (size_t u = 0; msg->kind == SG_JSONRPC_REQUEST && u < sizeof(uses) / sizeof(uses[0]);
+	     u++) {
+		const struct sg_json *in = msg->params;
+		size_t k = uses[u].kind;
+
+		if (strcmp(msg->method, uses[u].method))
 			continue;
-		if (!(name = sg_json_str(sg_json_get(msg->params, kinds[k].id))))
-			return false; /* the hub refuses it */
+		if (uses[u].ref) {
+			const char *type;
+
+			in = sg_json_get(in, "ref");
+			if (!(type = sg_json_str(sg_json_get(in, "type"))) ||
+			    strcmp(type, uses[u].ref))
+				continue;
+		}
+		if (!(name = sg_json_str(sg_json_get(in, kinds[k].id))))
+			return false; /* the hub or the target refuses it */
 		/* A resource's URI has no prefix: the hub asks every target,
 		 * so its target is known only when there is one. */
 		if (k == KIND_RESOURCE) {

@@ -26,12 +26,14 @@ struct sg_mcp_authz_ask {
  * (the hub's rule, sg_mcp_prefixed). NULL: it names no target. */
 const char *sg_mcp_target_of(const struct sg_mcp_backend *m, const char *name, const char **rest);
 
-/* What request msg of a client of m touches: a tools/call, prompts/get or
- * resources/read whose name (uri) names a target's (a resource's: the one
- * target's, else target ""): true with out's kind ("tool", "prompt",
- * "resource"), target and name there, and *written the name as the client
- * wrote it (pointers into msg and m). False: none (another method, no
- * name, a prefix naming no target). */
+/* What request msg of a client of m touches: a tools/call, prompts/get,
+ * resources/read, resources/subscribe or unsubscribe, or a
+ * completion/complete whose ref is a prompt or a resource, whose name
+ * (uri) names a target's (a resource's: the one target's, else target
+ * ""): true with out's kind ("tool", "prompt", "resource"), target and
+ * name there, and *written the name as the client wrote it (pointers into
+ * msg and m). False: none (another method, no name, a prefix naming no
+ * target). */
 bool sg_mcp_touches(const struct sg_mcp_backend *m, const struct sg_jsonrpc *msg,
 		    struct sg_celreq_mcp *out, const char **written);
 

@@ -1,0 +1,88 @@
+/* Unit tests for user/mcp/mcpauthz.c: what a client's request touches,
+ * which mcpAuthorization decides on (and the access log records): every
+ * request that uses a tool, a prompt or a resource, as agentgateway
+ * authorizes them, its name without the target's prefix. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "user/core/celreq.h"
+#include "user/mcp/jsonrpc.h"
+#include "user/mcp/mcpauthz.h"
+
+/* What msg (a request's params, as JSON text) of method touches in
+ * backend m, "KIND TARGET NAME WRITTEN" into out; "" when nothing. */
+static const char *touched(const struct sg_mcp_backend *m, const char *method, const char *params,
+			   char *out, size_t cap)
+{
+	char text[512];
+	struct sg_jsonrpc msg;
+	struct sg_celreq_mcp t = { 0 };
+	const char *why, *written;
+
+	snprintf(text, sizeof(text),
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method, params);
+	assert_int_equal(sg_jsonrpc_parse(text, strlen(text), &msg, &why), 0);
+	out[0] = '\0';
+	if (sg_mcp_touches(m, &msg, &t, &written))
+		snprintf(out, cap, "%s %s %s %s", t.kind, t.target, t.name, written);
+	sg_jsonrpc_free(&msg);
+	return out;
+}
+
+/* A prompt's or a resource's completion, and a resource's subscription,
+ * use it as prompts/get and resources/read do: a rule that hides it
+ * refuses them too (they went to the target unasked: a hidden prompt's
+ * argument values, a hidden resource's updates). */
+static void test_mcpauthz_touches_every_use(void **state)
+{
+	struct sg_mcp_target t[2] = { { .name = "a" }, { .name = "b" } };
+	struct sg_mcp_backend one = { .targets = t, .n = 1 }, two = { .targets = t, .n = 2 };
+	char out[256];
+
+	(void)state;
+	assert_string_equal(touched(&two, "tools/call", "{\"name\":\"b_echo\"}", out, sizeof(out)),
+			    "tool b echo b_echo");
+	assert_string_equal(touched(&two, "prompts/get", "{\"name\":\"a_p\"}", out, sizeof(out)),
+			    "prompt a p a_p");
+	assert_string_equal(touched(&two, "completion/complete",
+				    "{\"ref\":{\"type\":\"ref/prompt\",\"name\":\"b_p\"},"
+				    "\"argument\":{\"name\":\"x\",\"value\":\"\"}}",
+				    out, sizeof(out)),
+			    "prompt b p b_p");
+	assert_string_equal(touched(&one, "completion/complete",
+				    "{\"ref\":{\"type\":\"ref/resource\",\"uri\":\"file:///{x}\"}}",
+				    out, sizeof(out)),
+			    "resource a file:///{x} file:///{x}");
+	assert_string_equal(
+		touched(&one, "resources/subscribe", "{\"uri\":\"file:///s\"}", out, sizeof(out)),
+		"resource a file:///s file:///s");
+	assert_string_equal(
+		touched(&two, "resources/unsubscribe", "{\"uri\":\"file:///s\"}", out, sizeof(out)),
+		"resource  file:///s file:///s");
+	/* nothing: another ref, no name, a prefix naming no target, a list */
+	assert_string_equal(touched(&two, "completion/complete",
+				    "{\"ref\":{\"type\":\"ref/other\",\"name\":\"b_p\"}}", out,
+				    sizeof(out)),
+			    "");
+	assert_string_equal(touched(&two, "completion/complete",
+				    "{\"ref\":{\"type\":\"ref/prompt\"}}", out, sizeof(out)),
+			    "");
+	assert_string_equal(touched(&two, "prompts/get", "{\"name\":\"c_p\"}", out, sizeof(out)),
+			    "");
+	assert_string_equal(touched(&two, "tools/list", "{}", out, sizeof(out)), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mcpauthz_touches_every_use),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
