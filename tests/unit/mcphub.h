@@ -133,14 +133,16 @@ static inline int teardown(void **state)
 	return 0;
 }
 
-/* ask (method, session sid or NULL, body or NULL; its client taking an
- * event stream when `sse`) answered into *s, whose `waiting` is kept
- * (set it, or zero *s, first). */
-static inline void ask_as(struct env *e, const struct sg_mcp_backend *m, enum sg_mcp_method method,
-			  const char *sid, const char *body, const char *header_version, bool sse,
-			  struct slot *s)
+/* ask of route `route` (its key; NULL: none) (method, session sid or
+ * NULL, body or NULL; its client taking an event stream when `sse`)
+ * answered into *s, whose `waiting` is kept (set it, or zero *s, first). */
+static inline void ask_on(struct env *e, const struct sg_mcp_backend *m, const char *route,
+			  enum sg_mcp_method method, const char *sid, const char *body,
+			  const char *header_version, bool sse, struct slot *s)
 {
-	struct sg_mcp_ask a = { .m = m, .method = method, .json = true, .sse = sse };
+	struct sg_mcp_ask a = {
+		.m = m, .route = route, .method = method, .json = true, .sse = sse
+	};
 	size_t waiting = s->waiting;
 
 	memset(s, 0, sizeof(*s));
@@ -160,17 +162,26 @@ static inline void ask_as(struct env *e, const struct sg_mcp_backend *m, enum sg
 	sg_mcp_ask_free(&a);
 }
 
+/* The same, of no route. */
+static inline void ask_as(struct env *e, const struct sg_mcp_backend *m, enum sg_mcp_method method,
+			  const char *sid, const char *body, const char *header_version, bool sse,
+			  struct slot *s)
+{
+	ask_on(e, m, NULL, method, sid, body, header_version, sse, s);
+}
+
 /* The same, its client taking a stream for a GET only, *s zeroed first. */
 static inline void ask(struct env *e, const struct sg_mcp_backend *m, enum sg_mcp_method method,
-		       const char *sid, const char *body, const char *header_version, struct slot *s)
+		       const char *sid, const char *body, const char *header_version,
+		       struct slot *s)
 {
 	s->waiting = 0;
 	ask_as(e, m, method, sid, body, header_version, method == SG_MCP_GET, s);
 }
 
 /* tools/call TOOL in session sid: the reply's body (malloc'd). */
-static inline char *call(struct env *e, const struct sg_mcp_backend *m, const char *sid, const char *tool,
-		  const char *args)
+static inline char *call(struct env *e, const struct sg_mcp_backend *m, const char *sid,
+			 const char *tool, const char *args)
 {
 	char body[256];
 	struct slot s;

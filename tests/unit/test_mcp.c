@@ -242,36 +242,14 @@ static void test_mcp_replay_within_the_queue_bound(void **state)
 	sg_mcp_hub_cancel(e->hub, &g4);
 }
 
-/* An ask of route `route` (its key) in session sid, a POST's body, not
- * waited for. */
-static void route_ask(struct env *e, const struct sg_mcp_backend *m, const char *route,
-		      enum sg_mcp_method method, const char *sid, const char *body, struct slot *s)
-{
-	struct sg_mcp_ask a = { .m = m, .route = route, .method = method, .json = true };
-
-	memset(s, 0, sizeof(*s));
-	a.sse = method == SG_MCP_GET;
-	if (sid) {
-		a.has_sid = true;
-		snprintf(a.sid, sizeof(a.sid), "%s", sid);
-	}
-	if (body) {
-		a.body_whole = true;
-		a.body = strdup(body);
-		a.body_len = strlen(body);
-	}
-	sg_mcp_hub_call(e->hub, &a, on_done, s);
-	sg_mcp_ask_free(&a);
-}
-
-/* The same, answered: its status (a GET whose stream opened: 200, given
- * up then). */
+/* An ask of route `route` (its key) in session sid, a POST's body,
+ * answered: its status (a GET whose stream opened: 200, given up then). */
 static int route_status(struct env *e, const struct sg_mcp_backend *m, const char *route,
 			enum sg_mcp_method method, const char *sid, const char *body)
 {
-	struct slot s;
+	struct slot s = { 0 };
 
-	route_ask(e, m, route, method, sid, body, &s);
+	ask_on(e, m, route, method, sid, body, NULL, method == SG_MCP_GET, &s);
 	if (s.head) {
 		sg_mcp_hub_cancel(e->hub, &s);
 		return 200;
@@ -302,7 +280,8 @@ static void test_mcp_session_serves_its_route(void **state)
 	char sid[SG_MCP_SID_LEN + 1];
 	struct slot s;
 
-	route_ask(e, &m, "bind/l/r1", SG_MCP_POST, NULL, init, &s);
+	memset(&s, 0, sizeof(s));
+	ask_on(e, &m, "bind/l/r1", SG_MCP_POST, NULL, init, NULL, false, &s);
 	run_until(e, &s.done);
 	assert_int_equal(s.rep.status, 200);
 	memcpy(sid, s.rep.sid, sizeof(sid));
