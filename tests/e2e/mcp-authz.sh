@@ -1,4 +1,4 @@
-# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), and so are a refused prompt's completion and a refused resource's subscription, allowed calls reach the target; a call that gives params.name twice is 400 (the gateway read the first, the target the last); prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
+# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), and so are a refused prompt's completion and a refused resource's subscription, allowed calls reach the target; a call that gives params.name twice is 400 (the gateway read the first, the target the last); a session's id with another caller's token is 404; prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -84,9 +84,10 @@ sid=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOK3" -H 'Content-Typ
 	-H 'Accept: application/json, text/event-stream' \
 	--data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"curl","version":"1"}}}' \
 	http://127.0.0.1:3000/mcp | tr -d '\r' | sed -n 's/^mcp-session-id: //Ip')
-# One message of that session, raw: its answer and status.
+# One message of that session, raw (with TOK3, else the token $2): its
+# answer and status.
 raw() {
-	curl -s -w ' %{http_code}' -H "Authorization: Bearer $TOK3" -H 'Content-Type: application/json' \
+	curl -s -w ' %{http_code}' -H "Authorization: Bearer ${2:-$TOK3}" -H 'Content-Type: application/json' \
 		-H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $sid" --data "$1" \
 		http://127.0.0.1:3000/mcp
 }
@@ -107,6 +108,13 @@ check "a refused prompt's completion: as if unknown" \
 check "a refused resource's subscription: as if unknown" \
 	"$(raw '{"jsonrpc":"2.0","id":10,"method":"resources/subscribe","params":{"uri":"test://static/resource/1"}}')" \
 	'{"jsonrpc":"2.0","id":10,"error":{"code":-32602,"message":"Unknown resource: test://static/resource/1"}} 200'
+# The session is its caller's: another token (example1's, which may call
+# get-env) finds none with its id (as MCP's security practices have it).
+check "another caller's token: no such session (404)" \
+	"$(raw '{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"get-env","arguments":{}}}' "$TOK1")" \
+	'{"jsonrpc":"2.0","id":11,"error":{"code":-32001,"message":"no such MCP session"}} 404'
+check "its own token: still its session" "$(raw '{"jsonrpc":"2.0","id":12,"method":"ping"}')" \
+	'{"jsonrpc":"2.0","id":12,"result":{}} 200'
 # jwtAuth's default mode is optional: without a token the rules that read
 # jwt fail, the others hold.
 out=$(client "" tools 'call:get-sum:{"a":1,"b":1}' end)

@@ -133,15 +133,21 @@ static inline int teardown(void **state)
 	return 0;
 }
 
-/* ask of route `route` (its key; NULL: none) (method, session sid or
- * NULL, body or NULL; its client taking an event stream when `sse`)
- * answered into *s, whose `waiting` is kept (set it, or zero *s, first). */
-static inline void ask_on(struct env *e, const struct sg_mcp_backend *m, const char *route,
+/* Where an ask comes from: its route's key and its caller (an ask's;
+ * NULL: none). */
+struct who {
+	const char *route, *caller;
+};
+
+/* ask from w (NULL: no route, no caller) (method, session sid or NULL,
+ * body or NULL; its client taking an event stream when `sse`) answered
+ * into *s, whose `waiting` is kept (set it, or zero *s, first). */
+static inline void ask_on(struct env *e, const struct sg_mcp_backend *m, const struct who *w,
 			  enum sg_mcp_method method, const char *sid, const char *body,
 			  const char *header_version, bool sse, struct slot *s)
 {
 	struct sg_mcp_ask a = {
-		.m = m, .route = route, .method = method, .json = true, .sse = sse
+		.m = m, .route = w ? w->route : NULL, .method = method, .json = true, .sse = sse
 	};
 	size_t waiting = s->waiting;
 
@@ -153,6 +159,8 @@ static inline void ask_on(struct env *e, const struct sg_mcp_backend *m, const c
 	}
 	if (header_version)
 		snprintf(a.version, sizeof(a.version), "%s", header_version);
+	if (w && w->caller)
+		a.caller = strdup(w->caller);
 	if (body) {
 		a.body_whole = true;
 		a.body = strdup(body);
@@ -162,7 +170,7 @@ static inline void ask_on(struct env *e, const struct sg_mcp_backend *m, const c
 	sg_mcp_ask_free(&a);
 }
 
-/* The same, of no route. */
+/* The same, from no route and no caller. */
 static inline void ask_as(struct env *e, const struct sg_mcp_backend *m, enum sg_mcp_method method,
 			  const char *sid, const char *body, const char *header_version, bool sse,
 			  struct slot *s)

@@ -5,8 +5,8 @@
  * a stateless backend gives no session, starts what a request needs and
  * nothing is left once it is answered; the GET stream's events carry ids
  * and a GET with Last-Event-ID gets what it missed, within the session's
- * bound on what its clients leave unread; a session serves the route that
- * began it, with the targets it began with; a prompt's completion goes to
+ * bound on what its clients leave unread; a session serves the route and
+ * the caller that began it, with the targets it began with; a prompt's completion goes to
  * its prompt's target. */
 #include <errno.h>
 #include <setjmp.h>
@@ -242,14 +242,14 @@ static void test_mcp_replay_within_the_queue_bound(void **state)
 	sg_mcp_hub_cancel(e->hub, &g4);
 }
 
-/* An ask of route `route` (its key) in session sid, a POST's body,
- * answered: its status (a GET whose stream opened: 200, given up then). */
-static int route_status(struct env *e, const struct sg_mcp_backend *m, const char *route,
-			enum sg_mcp_method method, const char *sid, const char *body)
+/* An ask from w in session sid, a POST's body, answered: its status (a
+ * GET whose stream opened: 200, given up then). */
+static int status_from(struct env *e, const struct sg_mcp_backend *m, const struct who *w,
+		       enum sg_mcp_method method, const char *sid, const char *body)
 {
 	struct slot s = { 0 };
 
-	ask_on(e, m, route, method, sid, body, NULL, method == SG_MCP_GET, &s);
+	ask_on(e, m, w, method, sid, body, NULL, method == SG_MCP_GET, &s);
 	if (s.head) {
 		sg_mcp_hub_cancel(e->hub, &s);
 		return 200;
@@ -260,6 +260,30 @@ static int route_status(struct env *e, const struct sg_mcp_backend *m, const cha
 	return s.rep.status;
 }
 
+/* A session begun from w, initialized: its id in sid. */
+static void session_from(struct env *e, const struct sg_mcp_backend *m, const struct who *w,
+			 char *sid)
+{
+	struct slot s = { 0 };
+
+	ask_on(e, m, w, SG_MCP_POST, NULL,
+	       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+	       "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{"
+	       "\"name\":\"unit\",\"version\":\"1\"}}}",
+	       NULL, false, &s);
+	run_until(e, &s.done);
+	assert_int_equal(s.rep.status, 200);
+	memcpy(sid, s.rep.sid, SG_MCP_SID_LEN + 1);
+	free(s.rep.body);
+	assert_int_equal(
+		status_from(e, m, w, SG_MCP_POST, sid,
+			    "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
+		202);
+}
+
+static const char hello[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
+			    "\"params\":{\"name\":\"hello\"}}";
+
 /* A session serves the route that began it (agentgateway's serve their
  * backend, named after its route), while that route names its targets as
  * the session does: mcpAuthorization decides on the route's names, the
@@ -268,35 +292,44 @@ static int route_status(struct env *e, const struct sg_mcp_backend *m, const cha
  * reload that left them keeps it. */
 static void test_mcp_session_serves_its_route(void **state)
 {
-	static const char init[] = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\","
-				   "\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\""
-				   ":{},\"clientInfo\":{\"name\":\"unit\",\"version\":\"1\"}}}";
-	static const char hello[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
-				    "\"params\":{\"name\":\"hello\"}}";
 	struct env *e = *state;
 	struct sg_mcp_target t[2] = { fake("a"), fake("b") };
 	struct sg_mcp_backend m = { .targets = t, .n = 1 };
 	struct sg_mcp_backend same = m, more = { .targets = t, .n = 2 };
+	const struct who r1 = { "bind/l/r1", NULL }, r2 = { "bind/l/r2", NULL };
 	char sid[SG_MCP_SID_LEN + 1];
-	struct slot s;
 
-	memset(&s, 0, sizeof(s));
-	ask_on(e, &m, "bind/l/r1", SG_MCP_POST, NULL, init, NULL, false, &s);
-	run_until(e, &s.done);
-	assert_int_equal(s.rep.status, 200);
-	memcpy(sid, s.rep.sid, sizeof(sid));
-	free(s.rep.body);
-	assert_int_equal(
-		route_status(e, &m, "bind/l/r1", SG_MCP_POST, sid,
-			     "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"),
-		202);
-	assert_int_equal(route_status(e, &m, "bind/l/r2", SG_MCP_POST, sid, hello), 404);
-	assert_int_equal(route_status(e, &m, "bind/l/r2", SG_MCP_GET, sid, NULL), 404);
-	assert_int_equal(route_status(e, &m, "bind/l/r2", SG_MCP_DELETE, sid, NULL), 404);
-	assert_int_equal(route_status(e, &more, "bind/l/r1", SG_MCP_POST, sid, hello), 404);
-	assert_int_equal(route_status(e, &same, "bind/l/r1", SG_MCP_POST, sid, hello), 200);
-	assert_int_equal(route_status(e, &m, "bind/l/r1", SG_MCP_DELETE, sid, NULL), 200);
+	session_from(e, &m, &r1, sid);
+	assert_int_equal(status_from(e, &m, &r2, SG_MCP_POST, sid, hello), 404);
+	assert_int_equal(status_from(e, &m, &r2, SG_MCP_GET, sid, NULL), 404);
+	assert_int_equal(status_from(e, &m, &r2, SG_MCP_DELETE, sid, NULL), 404);
+	assert_int_equal(status_from(e, &more, &r1, SG_MCP_POST, sid, hello), 404);
+	assert_int_equal(status_from(e, &same, &r1, SG_MCP_POST, sid, hello), 200);
+	assert_int_equal(status_from(e, &m, &r1, SG_MCP_DELETE, sid, NULL), 200);
 	assert_int_equal(sg_mcp_children(), 0);
+}
+
+/* A session serves the caller that began it (MCP's security practices:
+ * bind a session to its user): another caller's request with its id, on
+ * the same route, finds none (404): not its calls, its GET stream (what
+ * its targets ask the client), its end; nor a request without the
+ * credentials that began it. */
+static void test_mcp_session_serves_its_caller(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t = fake("a");
+	struct sg_mcp_backend m = { .targets = &t, .n = 1 };
+	const struct who alice = { "r", "jwt 1:i 5:alice" }, bob = { "r", "jwt 1:i 3:bob" };
+	const struct who anyone = { "r", NULL };
+	char sid[SG_MCP_SID_LEN + 1];
+
+	session_from(e, &m, &alice, sid);
+	assert_int_equal(status_from(e, &m, &bob, SG_MCP_POST, sid, hello), 404);
+	assert_int_equal(status_from(e, &m, &bob, SG_MCP_GET, sid, NULL), 404);
+	assert_int_equal(status_from(e, &m, &bob, SG_MCP_DELETE, sid, NULL), 404);
+	assert_int_equal(status_from(e, &m, &anyone, SG_MCP_POST, sid, hello), 404);
+	assert_int_equal(status_from(e, &m, &alice, SG_MCP_POST, sid, hello), 200);
+	assert_int_equal(status_from(e, &m, &alice, SG_MCP_DELETE, sid, NULL), 200);
 }
 
 /* The completion of a prompt's argument goes to the target its ref's
@@ -339,6 +372,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mcp_stateless, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_get_stream_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_session_serves_its_route, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_session_serves_its_caller, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_completion_routed_by_prompt, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_replay_within_the_queue_bound, setup,

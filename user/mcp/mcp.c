@@ -70,6 +70,7 @@ void sg_mcp_session_end(struct session *s)
 	free(s->names);
 	free(s->targets);
 	free(s->route);
+	free(s->caller);
 	free(s);
 }
 
@@ -87,16 +88,19 @@ void sg_mcp_session_idle(struct sg_loop *loop, struct sg_timer *t)
 	sg_mcp_session_end(s);
 }
 
-/* The ready session `id` of route `route` (NULL: ""), or NULL. Another
- * route's is none: its policies (authentication, mcpAuthorization) are
- * not the ones its session began under, as agentgateway's session is its
- * backend's alone. */
-static struct session *session_find(struct sg_mcp_hub *hub, const char *id, const char *route)
+/* The ready session `id` of route `route` begun by `caller` (NULL: ""
+ * each), or NULL. Another route's is none: its policies (authentication,
+ * mcpAuthorization) are not the ones its session began under, as
+ * agentgateway's session is its backend's alone. Nor is another caller's
+ * (sg_mcp_ask's caller). */
+static struct session *session_find(struct sg_mcp_hub *hub, const char *id, const char *route,
+				    const char *caller)
 {
 	for (struct sg_list *l = hub->sessions.next; l != &hub->sessions; l = l->next) {
 		struct session *s = (struct session *)((char *)l - offsetof(struct session, link));
 
-		if (s->ready && !strcmp(s->id, id) && !strcmp(s->route, route ? route : ""))
+		if (s->ready && !strcmp(s->id, id) && !strcmp(s->route, route ? route : "") &&
+		    !strcmp(s->caller, caller ? caller : ""))
 			return s;
 	}
 	return NULL;
@@ -116,12 +120,14 @@ static bool named_alike(const struct session *s, const struct sg_mcp_backend *m)
 	return true;
 }
 
-/* The session ask names, of its route and named as its route's backend
- * names its targets; NULL: none (unknown, ended, another route's, or one
- * a reload changed the targets of: the client begins another). */
+/* The session ask names, of its route and its caller, named as its
+ * route's backend names its targets; NULL: none (unknown, ended, another
+ * route's or caller's, or one a reload changed the targets of: the
+ * client begins another). */
 static struct session *session_of(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask)
 {
-	struct session *s = ask->has_sid ? session_find(hub, ask->sid, ask->route) : NULL;
+	struct session *s =
+		ask->has_sid ? session_find(hub, ask->sid, ask->route, ask->caller) : NULL;
 
 	return s && named_alike(s, ask->m) ? s : NULL;
 }
@@ -867,9 +873,10 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 	hub->stream->event(c->data, ev, len);
 }
 
-void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, const char *route, char *text)
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, const char *route,
+		      const char *caller, char *text)
 {
-	struct session *s = session_find(hub, sid, route);
+	struct session *s = session_find(hub, sid, route, caller);
 	char *ev = NULL;
 	size_t len = 0;
 
@@ -1098,6 +1105,34 @@ static bool legacy_of(struct sg_mcp_ask *a, const struct sg_request *r)
 	return true;
 }
 
+/* The issuer's and the subject's lengths tell where each ends. */
+int sg_mcp_caller_of(const struct sg_request *r, char **out)
+{
+	const struct sg_authn *au = &r->authn;
+	char hex[2 * sizeof(au->apikey->hash) + 1];
+	int n = 0;
+
+	*out = NULL;
+	if (au->jwt) {
+		const char *iss = sg_json_str(sg_json_get(sg_jwt_claims_json(au->jwt), "iss"));
+		const char *sub = sg_jwt_claims_sub(au->jwt);
+
+		iss = iss ? iss : "";
+		sub = sub ? sub : "";
+		n = asprintf(out, "jwt %zu:%s %zu:%s", strlen(iss), iss, strlen(sub), sub);
+	} else if (au->apikey) {
+		for (size_t i = 0; i < sizeof(au->apikey->hash); i++)
+			snprintf(hex + 2 * i, 3, "%02x", au->apikey->hash[i]);
+		n = asprintf(out, "apikey %s", hex);
+	} else if (au->basic_user) {
+		n = asprintf(out, "basic %s", au->basic_user);
+	}
+	if (n != -1)
+		return 0;
+	*out = NULL;
+	return -ENOMEM;
+}
+
 /* What agentgateway's IncomingRequestContext::apply leaves out of the
  * client's headers it copies onto an openapi target's request, and those
  * the gateway's client sets itself (Accept-Encoding: its answers are read
@@ -1144,7 +1179,8 @@ static bool headers_of(struct sg_mcp_ask *a, const struct sg_h1_req *req)
 	return true;
 }
 
-bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
+/* *a read from r; false when out of memory (*a may hold some of it). */
+static bool ask_read(struct sg_mcp_ask *a, const struct sg_request *r)
 {
 	const struct sg_h1_req *req = r->req;
 	const struct sg_h1_span *sid = sg_h1_header(req, "mcp-session-id");
@@ -1161,7 +1197,7 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 					       : SG_MCP_OTHER;
 	a->json = json_content(req);
 	a->sse = accepts_sse(req);
-	if (!legacy_of(a, r))
+	if (!legacy_of(a, r) || sg_mcp_caller_of(r, &a->caller))
 		return false;
 	a->rebound = rebound(req);
 	a->traced = r->trace != NULL;
@@ -1192,8 +1228,18 @@ bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
 	return true;
 }
 
+bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r)
+{
+	if (ask_read(a, r))
+		return true;
+	sg_mcp_ask_free(a);
+	return false;
+}
+
 void sg_mcp_ask_free(struct sg_mcp_ask *a)
 {
+	free(a->caller);
+	a->caller = NULL;
 	free(a->headers);
 	a->headers = NULL;
 	free(a->body);

@@ -72,6 +72,14 @@ struct sg_mcp_ask {
 	 * route that began it, as agentgateway's serves the backend it
 	 * names after its route ("<route key>/backend0"). */
 	const char *route;
+	/* Who the route's authentication proved the caller is (its token's
+	 * issuer and subject, its API key, its basicAuth user; malloc'd;
+	 * NULL: no one). A session serves the caller that began it, as MCP's
+	 * security practices have a server bind its sessions to the user:
+	 * an id read in an access log or a trace, or taken from another
+	 * client, is no way into that caller's session (its targets, its GET
+	 * stream and what they ask the client on it). */
+	char *caller;
 	enum sg_mcp_method method;
 	bool json; /* Content-Type: application/json */
 	bool sse;  /* Accept names text/event-stream: the answer may be a stream */
@@ -125,6 +133,10 @@ struct sg_mcp_reply {
 /* *a read from r (routed to an `mcp` backend); false when out of memory
  * (*a holds nothing then). */
 bool sg_mcp_ask_of(struct sg_mcp_ask *a, const struct sg_request *r);
+
+/* Who r's authentication proved the caller is, as an ask's `caller`: 0
+ * with *out (malloc'd; NULL: no one), or -ENOMEM. */
+int sg_mcp_caller_of(const struct sg_request *r, char **out);
 void sg_mcp_ask_free(struct sg_mcp_ask *a);
 
 /* The reply written to r's client (with the route's response edit);
@@ -158,10 +170,11 @@ struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop);
 void sg_mcp_hub_set_stream(struct sg_mcp_hub *hub, const struct sg_mcp_stream_ops *ops);
 
 /* text (a JSON-RPC message, malloc'd, taken) to the client of legacy
- * session `sid` of route `route` (as an ask's) on its stream, as an
- * event: a legacy POST's answer, which its worker filtered first
- * (mcpAuthorization). No such session or stream: dropped. */
-void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, const char *route, char *text);
+ * session `sid` of route `route` and of `caller` (as an ask's) on its
+ * stream, as an event: a legacy POST's answer, which its worker filtered
+ * first (mcpAuthorization). No such session or stream: dropped. */
+void sg_mcp_hub_relay(struct sg_mcp_hub *hub, const char *sid, const char *route,
+		      const char *caller, char *text);
 
 /* Answer `ask` (read now, not kept): done(data, reply) follows, from the
  * loop; from inside this call only when out of memory (a 503). */

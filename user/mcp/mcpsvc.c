@@ -102,13 +102,15 @@ struct cancel {
 struct relay {
 	struct item item; /* ITEM_RELAY */
 	char sid[SG_MCP_SID_LEN + 2];
-	char *route; /* the POST's route's key (a copy: its config may go first) */
+	char *route;  /* the POST's route's key (a copy: its config may go first) */
+	char *caller; /* its caller (sg_mcp_caller_of) */
 	char *text;
 };
 
 static void relay_free(struct relay *x)
 {
 	free(x->route);
+	free(x->caller);
 	free(x->text);
 	free(x);
 }
@@ -225,7 +227,7 @@ static void take_item(void *data, struct sg_list *l)
 		break;
 	case ITEM_RELAY:
 		rl = (struct relay *)it;
-		sg_mcp_hub_relay(m->hub, rl->sid, rl->route, rl->text);
+		sg_mcp_hub_relay(m->hub, rl->sid, rl->route, rl->caller, rl->text);
 		rl->text = NULL; /* taken */
 		relay_free(rl);
 		break;
@@ -355,7 +357,7 @@ static void legacy_relay(struct port *p, struct sg_request *r, const char *sid, 
 	struct relay *x = calloc(1, sizeof(*x));
 	struct sg_mcp_reply accepted = { .status = 202 };
 
-	if (x && (x->route = strdup(r->at.route->key))) {
+	if (x && (x->route = strdup(r->at.route->key)) && !sg_mcp_caller_of(r, &x->caller)) {
 		x->item.kind = ITEM_RELAY;
 		memcpy(x->sid, sid, sizeof(x->sid));
 		x->text = text;
@@ -363,8 +365,8 @@ static void legacy_relay(struct port *p, struct sg_request *r, const char *sid, 
 		text = NULL;
 		if (!sg_inbox_post(&p->svc->in, &x->item.link))
 			relay_free(x);
-	} else {
-		free(x);
+	} else if (x) {
+		relay_free(x);
 	}
 	free(text); /* out of memory: the answer is lost, as a dropped event would be */
 	sg_mcp_answer(r, &accepted);

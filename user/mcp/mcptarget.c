@@ -662,6 +662,7 @@ struct session *sg_mcp_session_new(struct sg_mcp_hub *hub, const struct sg_mcp_a
 	if (!s || !(s->names = calloc(m->n, sizeof(*s->names))) ||
 	    !(s->targets = calloc(m->n, sizeof(*s->targets))) ||
 	    !(s->route = strdup(ask->route ? ask->route : "")) ||
+	    !(s->caller = strdup(ask->caller ? ask->caller : "")) ||
 	    getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
 		goto fail;
 	for (size_t i = 0; i < sizeof(rnd); i++)
@@ -708,6 +709,7 @@ fail:
 		free(s->names);
 		free(s->targets);
 		free(s->route);
+		free(s->caller);
 	}
 	free(s);
 	return NULL;

@@ -92,9 +92,10 @@ struct session {
 	struct sg_list link;
 	struct sg_mcp_hub *hub;
 	char id[33];
-	char *route; /* the key of the route that began it (a copy) */
-	bool ready;  /* initialize answered: the client may use it */
-	bool prefix; /* names carry "<target>_" */
+	char *route;  /* the key of the route that began it (a copy) */
+	char *caller; /* who began it, as its ask said ("": no one; a copy) */
+	bool ready;   /* initialize answered: the client may use it */
+	bool prefix;  /* names carry "<target>_" */
 	bool fail_open;
 	size_t n;
 	char **names;
