@@ -2,7 +2,8 @@
 # Downstream, as agentgateway serves it at the path /sse: a GET opens a
 # session whose stream's first event names where to POST
 # (/sse?sessionId=ID); a POST there is accepted (202) and answered on the
-# stream; a POST without a sessionId gets 400, with an unknown one 404;
+# stream; a POST without a sessionId gets 400, with an unknown one 404,
+# with two (a link to the stream that fixed one) 400;
 # the client closing its stream ends the session (its target's process
 # killed). The official SDK's SSE client lists, calls and gets progress
 # through it, with @modelcontextprotocol/server-everything over stdio as
@@ -58,6 +59,21 @@ check "POST with an unknown sessionId: 404" \
 	"$(code_body -X POST -H "$J" -d '{"jsonrpc":"2.0","id":5,"method":"ping"}' "$G/sse?sessionId=00ff")" \
 	'404 {"jsonrpc":"2.0","id":5,"error":{"code":-32001,"message":"no such MCP session"}}'
 check "one target process for the session" "$(pgrep -P "$GW_PID" | wc -l)" 1
+# A link to the stream that carries a sessionId (one an attacker holds the
+# stream of, fixed for a victim): the new stream's endpoint names both,
+# and a POST there is refused (400, as agentgateway's query reader
+# refuses a parameter given twice), never served by the first session.
+curl -s -N --max-time 60 -H 'accept: text/event-stream' "$G$EP" >"$WORK/fixed" &
+L2=$!
+PIDS+=("$L2")
+until_in "$WORK/fixed" '^data: ' || fail "no endpoint event on the second stream"
+EP2=$(sed -n 's/^data: //p' "$WORK/fixed" | head -1 | tr -d '\r')
+check "a sessionId in the stream's link: the endpoint names it and the new one" \
+	"$(echo "$EP2" | sed -E 's/=[0-9a-f]{32}/=ID/g')" '/sse?sessionId=ID&sessionId=ID'
+check "a POST naming two sessions: 400, neither served" \
+	"$(code_body -X POST -H "$J" -d '{"jsonrpc":"2.0","id":7,"method":"ping"}' "$G$EP2")" \
+	'400 {"jsonrpc":"2.0","id":7,"error":{"code":-32001,"message":"the sessionId query parameter is given twice"}}'
+kill "$L2"
 kill "$L"
 check "the stream closed: the session ended, its process killed" "$(gw_children)" 0
 check "its endpoint is gone: 404" \

@@ -623,6 +623,11 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 	struct session *s;
 
 	if (ask->legacy) {
+		if (ask->sid_twice) {
+			call_error(c, 400, SG_JSONRPC_SESSION_ERROR,
+				   "the sessionId query parameter is given twice");
+			return;
+		}
 		if (!(s = session_of(hub, ask)) || !s->legacy) {
 			call_error(c, ask->has_sid ? 404 : 400, SG_JSONRPC_SESSION_ERROR,
 				   ask->has_sid ? "no such MCP session"
@@ -1081,7 +1086,7 @@ static void sid_of(struct sg_mcp_ask *a, const char *p, size_t len)
 
 /* The legacy SSE transport: r's path is /sse. A GET keeps its target as
  * sent (for the endpoint event); a POST's session is its sessionId query
- * parameter. False when out of memory. */
+ * parameter, given once. False when out of memory. */
 static bool legacy_of(struct sg_mcp_ask *a, const struct sg_request *r)
 {
 	const struct sg_h1_span *t = &r->req->target;
@@ -1095,11 +1100,15 @@ static bool legacy_of(struct sg_mcp_ask *a, const struct sg_request *r)
 		return (a->endpoint = strndup(raw->p, raw->len)) != NULL;
 	for (const char *p = q ? q + 1 : end; p < end;) {
 		const char *amp = memchr(p, '&', (size_t)(end - p)), *next = amp ? amp : end;
+		bool named = next - p >= 10 && !memcmp(p, "sessionId=", 10);
 
-		if (next - p >= 10 && !memcmp(p, "sessionId=", 10)) {
-			sid_of(a, p + 10, (size_t)(next - p - 10));
+		if (named && a->has_sid) {
+			a->has_sid = false; /* neither: see sid_twice */
+			a->sid_twice = true;
 			break;
 		}
+		if (named)
+			sid_of(a, p + 10, (size_t)(next - p - 10));
 		p = next + 1;
 	}
 	return true;

@@ -88,10 +88,15 @@ struct sg_mcp_ask {
 	 * event names where to POST (`endpoint`, the GET's target with
 	 * ?sessionId= added); a POST names its session in that query. */
 	bool legacy;
-	char *endpoint;	      /* a legacy GET's target as the client sent it (malloc'd) */
-	bool rebound;	      /* Host or Origin is not the loopback's (dnsRebindingProtection) */
-	bool body_whole;      /* the body is all in `body` */
-	bool has_sid;	      /* Mcp-Session-Id was sent */
+	char *endpoint;	 /* a legacy GET's target as the client sent it (malloc'd) */
+	bool rebound;	 /* Host or Origin is not the loopback's (dnsRebindingProtection) */
+	bool body_whole; /* the body is all in `body` */
+	bool has_sid;	 /* Mcp-Session-Id was sent */
+	/* A legacy POST's query gives sessionId twice (has_sid false then):
+	 * a link to the stream that carried one (a session fixed for its
+	 * client by whoever holds that one's stream) made an endpoint
+	 * naming both, which agentgateway's query reader refuses too. */
+	bool sid_twice;
 	bool version_unknown; /* MCP-Protocol-Version names a version not spoken */
 	char version[16];     /* MCP-Protocol-Version when it names one spoken; "": none */
 	/* Last-Event-ID (a GET resuming the session's stream), as sent; a
