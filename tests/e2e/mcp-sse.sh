@@ -3,7 +3,8 @@
 # session whose stream's first event names where to POST
 # (/sse?sessionId=ID); a POST there is accepted (202) and answered on the
 # stream; a POST without a sessionId gets 400, with an unknown one 404,
-# with two (a link to the stream that fixed one) 400;
+# with two (a link to the stream that fixed one) 400, a call
+# mcpAuthorization refuses too;
 # the client closing its stream ends the session (its target's process
 # killed). The official SDK's SSE client lists, calls and gets progress
 # through it, with @modelcontextprotocol/server-everything over stdio as
@@ -30,6 +31,8 @@ until_in() {
 cat >"$WORK/legacy.yaml" <<YAML
 mcp:
   port: 3000
+  policies:
+    mcpAuthorization: {rules: ['mcp.tool.name != "get-env"']}
   targets:
   - name: everything
     stdio: {cmd: node, args: ["$EVERY", "stdio"]}
@@ -73,6 +76,11 @@ check "a sessionId in the stream's link: the endpoint names it and the new one" 
 check "a POST naming two sessions: 400, neither served" \
 	"$(code_body -X POST -H "$J" -d '{"jsonrpc":"2.0","id":7,"method":"ping"}' "$G$EP2")" \
 	'400 {"jsonrpc":"2.0","id":7,"error":{"code":-32001,"message":"the sessionId query parameter is given twice"}}'
+check "a refused call naming two sessions: 400 too" \
+	"$(code_body -X POST -H "$J" -d '{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"get-env"}}' "$G$EP2")" \
+	'400 {"jsonrpc":"2.0","id":8,"error":{"code":-32001,"message":"the sessionId query parameter is given twice"}}'
+sleep 0.3
+check "nothing of either on the first session's stream" "$(grep -c '"id":[78],' "$WORK/stream")" 0
 kill "$L2"
 kill "$L"
 check "the stream closed: the session ended, its process killed" "$(gw_children)" 0

@@ -415,8 +415,11 @@ static void *serve(void *arg, struct sg_request *r)
 		return NULL;
 	}
 	sg_mcp_log_ask(r, &j->ask);
-	/* A call the rules refuse is answered here; the hub never hears. */
-	if (j->ask.body && sg_mcp_authz_on(r)) {
+	/* A call the rules refuse is answered here; the hub never hears. But
+	 * a legacy POST that names no one session is the hub's to refuse
+	 * (400): here its answer would go on a stream, the first sessionId's
+	 * of a query that gives two (sid_twice). */
+	if (j->ask.body && sg_mcp_authz_on(r) && (!j->ask.legacy || j->ask.has_sid)) {
 		struct sg_mcp_reply no = { .status = 200 };
 
 		no.body = sg_mcp_authz_request(r, j->ask.body, j->ask.body_len, &j->authz);
