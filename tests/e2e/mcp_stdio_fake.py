@@ -22,6 +22,7 @@ tools below; tools/call NAME (arguments in brackets):
            protocol version of the initialize this process got, and
            "initialized" once notifications/initialized came (else "new")
 completion/complete answers one value: its ref's name (or uri) as it came.
+notifications/cancelled answers its requestId with the error -32800.
 """
 import json
 import os
@@ -89,6 +90,9 @@ for line in sys.stdin:
     method, mid = msg.get("method"), msg.get("id")
     if method == "notifications/initialized":
         seen["initialized"] = True
+    if method == "notifications/cancelled":  # the cancelled request: an error
+        send({"jsonrpc": "2.0", "id": msg.get("params", {}).get("requestId"),
+              "error": {"code": -32800, "message": "cancelled"}})
     if mid is None and method and "--notes" in opts:
         with open(opts["--notes"], "a") as f:
             f.write(method + "\n")

@@ -187,6 +187,14 @@ static inline void ask(struct env *e, const struct sg_mcp_backend *m, enum sg_mc
 	ask_as(e, m, method, sid, body, header_version, method == SG_MCP_GET, s);
 }
 
+/* body POSTed in session sid, answered into *s. */
+static inline void posted(struct env *e, const struct sg_mcp_backend *m, const char *sid,
+			  const char *body, struct slot *s)
+{
+	ask(e, m, SG_MCP_POST, sid, body, NULL, s);
+	run_until(e, &s->done);
+}
+
 /* tools/call TOOL in session sid: the reply's body (malloc'd). */
 static inline char *call(struct env *e, const struct sg_mcp_backend *m, const char *sid,
 			 const char *tool, const char *args)

@@ -7,7 +7,7 @@
  * and a GET with Last-Event-ID gets what it missed, within the session's
  * bound on what its clients leave unread; a session serves the route and
  * the caller that began it, with the targets it began with; a prompt's completion goes to
- * its prompt's target. */
+ * its prompt's target, a cancellation the target's id for the request. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -284,6 +284,15 @@ static void session_from(struct env *e, const struct sg_mcp_backend *m, const st
 static const char hello[] = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\","
 			    "\"params\":{\"name\":\"hello\"}}";
 
+/* Session sid is none of w's: a call, the GET stream, its end: 404. */
+static void none_for(struct env *e, const struct sg_mcp_backend *m, const struct who *w,
+		     const char *sid)
+{
+	assert_int_equal(status_from(e, m, w, SG_MCP_POST, sid, hello), 404);
+	assert_int_equal(status_from(e, m, w, SG_MCP_GET, sid, NULL), 404);
+	assert_int_equal(status_from(e, m, w, SG_MCP_DELETE, sid, NULL), 404);
+}
+
 /* A session serves the route that began it (agentgateway's serve their
  * backend, named after its route), while that route names its targets as
  * the session does: mcpAuthorization decides on the route's names, the
@@ -300,9 +309,7 @@ static void test_mcp_session_serves_its_route(void **state)
 	char sid[SG_MCP_SID_LEN + 1];
 
 	session_from(e, &m, &r1, sid);
-	assert_int_equal(status_from(e, &m, &r2, SG_MCP_POST, sid, hello), 404);
-	assert_int_equal(status_from(e, &m, &r2, SG_MCP_GET, sid, NULL), 404);
-	assert_int_equal(status_from(e, &m, &r2, SG_MCP_DELETE, sid, NULL), 404);
+	none_for(e, &m, &r2, sid);
 	assert_int_equal(status_from(e, &more, &r1, SG_MCP_POST, sid, hello), 404);
 	assert_int_equal(status_from(e, &same, &r1, SG_MCP_POST, sid, hello), 200);
 	assert_int_equal(status_from(e, &m, &r1, SG_MCP_DELETE, sid, NULL), 200);
@@ -324,9 +331,7 @@ static void test_mcp_session_serves_its_caller(void **state)
 	char sid[SG_MCP_SID_LEN + 1];
 
 	session_from(e, &m, &alice, sid);
-	assert_int_equal(status_from(e, &m, &bob, SG_MCP_POST, sid, hello), 404);
-	assert_int_equal(status_from(e, &m, &bob, SG_MCP_GET, sid, NULL), 404);
-	assert_int_equal(status_from(e, &m, &bob, SG_MCP_DELETE, sid, NULL), 404);
+	none_for(e, &m, &bob, sid);
 	assert_int_equal(status_from(e, &m, &anyone, SG_MCP_POST, sid, hello), 404);
 	assert_int_equal(status_from(e, &m, &alice, SG_MCP_POST, sid, hello), 200);
 	assert_int_equal(status_from(e, &m, &alice, SG_MCP_DELETE, sid, NULL), 200);
@@ -344,22 +349,54 @@ static void test_mcp_completion_routed_by_prompt(void **state)
 	struct slot s;
 
 	session(e, &m, sid);
-	ask(e, &m, SG_MCP_POST, sid,
-	    "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"completion/complete\",\"params\":{"
-	    "\"ref\":{\"type\":\"ref/prompt\",\"name\":\"b_p\"},\"argument\":{\"name\":\"x\","
-	    "\"value\":\"\"}}}",
-	    NULL, &s);
-	run_until(e, &s.done);
+	posted(e, &m, sid,
+	       "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"completion/complete\",\"params\":{"
+	       "\"ref\":{\"type\":\"ref/prompt\",\"name\":\"b_p\"},\"argument\":{\"name\":\"x\","
+	       "\"value\":\"\"}}}",
+	       &s);
 	assert_string_equal(s.rep.body, "{\"jsonrpc\":\"2.0\",\"id\":5,\"result\":{\"completion\":"
 					"{\"values\":[\"p\"]}}}");
 	free(s.rep.body);
-	ask(e, &m, SG_MCP_POST, sid,
-	    "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"completion/complete\",\"params\":{"
-	    "\"ref\":{\"type\":\"ref/prompt\",\"name\":\"c_p\"}}}",
-	    NULL, &s);
-	run_until(e, &s.done);
+	posted(e, &m, sid,
+	       "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"completion/complete\",\"params\":{"
+	       "\"ref\":{\"type\":\"ref/prompt\",\"name\":\"c_p\"}}}",
+	       &s);
 	assert_non_null(strstr(s.rep.body, "\"code\":-32602"));
 	free(s.rep.body);
+}
+
+/* A client's notifications/cancelled names its own id for the request:
+ * the target that request waits on is told the gateway's id for it there
+ * (the fake answers the id it is told with an error), not the client's,
+ * which it never saw (it cancelled nothing, or another request). */
+static void test_mcp_cancel_names_the_targets_id(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t = fake("fake");
+	struct sg_mcp_backend m = { .targets = &t, .n = 1 };
+	char sid[SG_MCP_SID_LEN + 1];
+	struct slot w, n;
+
+	session(e, &m, sid);
+	ask(e, &m, SG_MCP_POST, sid,
+	    "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":"
+	    "\"wait\"}}",
+	    NULL, &w);
+	posted(e, &m, sid,
+	       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{"
+	       "\"requestId\":7,\"reason\":\"unit\"}}",
+	       &n);
+	assert_int_equal(n.rep.status, 202);
+	run_until(e, &w.done);
+	assert_string_equal(w.rep.body, "{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":-32800,"
+					"\"message\":\"cancelled\"}}");
+	free(w.rep.body);
+	/* one that names no request waiting is dropped */
+	posted(e, &m, sid,
+	       "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{"
+	       "\"requestId\":2}}",
+	       &n);
+	assert_int_equal(n.rep.status, 202);
 }
 
 int main(void)
@@ -373,6 +410,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mcp_get_stream_resumes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_session_serves_its_route, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_session_serves_its_caller, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_cancel_names_the_targets_id, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_completion_routed_by_prompt, setup,
 						teardown),

@@ -523,6 +523,34 @@ static struct sg_json *named_by(const struct call *c)
 	return NULL;
 }
 
+/* notifications/cancelled names the client's id of one of its requests:
+ * each target that request waits on is told the id the gateway gave it
+ * there, which is all it knows (told the client's, it cancelled nothing,
+ * or another request of the session). One that names no request waiting
+ * goes nowhere. */
+static void cancel_on(struct call *c)
+{
+	struct session *s = c->s;
+	struct sg_json *params = sg_json_get(c->msg.root, "params");
+	const struct sg_json *id = sg_json_get(params, "requestId");
+	struct call *w = NULL;
+	struct sg_list *l;
+
+	SG_LIST_FOR_EACH(l, &s->calls) {
+		struct call *o = SG_LIST_ENTRY(l, struct call, link);
+
+		if (o != c && id && o->msg.id && sg_mcp_same_id(o->msg.id, id))
+			w = o;
+	}
+	for (size_t i = 0; w && i < s->n; i++) {
+		if (!w->ids[i])
+			continue;
+		sg_json_remove(params, "requestId");
+		sg_json_add_num(params, "requestId", (double)w->ids[i]);
+		send_to(c, i, &c->msg);
+	}
+}
+
 /* A request (or notification) of a session, to its targets. */
 static void dispatch(struct call *c)
 {
@@ -535,8 +563,11 @@ static void dispatch(struct call *c)
 		return;
 	}
 	if (c->msg.kind == SG_JSONRPC_NOTIFICATION) {
-		for (size_t k = 0; k < c->s->n; k++)
-			send_to(c, k, &c->msg);
+		if (!strcmp(method, "notifications/cancelled"))
+			cancel_on(c);
+		else
+			for (size_t k = 0; k < c->s->n; k++)
+				send_to(c, k, &c->msg);
 		answer_later(c, 202, NULL);
 		return;
 	}

@@ -89,8 +89,7 @@ int sg_mcp_target_send(struct target *t, const char *msg, size_t len, uint64_t i
 
 /* ---- what targets send the client ---------------------------------------- */
 
-/* a and b (tokens, ids: strings or numbers) are the same. */
-static bool json_same(const struct sg_json *a, const struct sg_json *b)
+bool sg_mcp_same_id(const struct sg_json *a, const struct sg_json *b)
 {
 	const char *sa = sg_json_str(a), *sb = sg_json_str(b);
 	double x, y;
@@ -121,7 +120,7 @@ static struct call *stream_for(struct session *s, size_t i, const struct sg_json
 	SG_LIST_FOR_EACH(l, &s->calls) {
 		struct call *c = SG_LIST_ENTRY(l, struct call, link);
 
-		if (token && c->token && json_same(c->token, token))
+		if (token && c->token && sg_mcp_same_id(c->token, token))
 			return c->sse ? c : s->get;
 		if (!token && related && c->ids[i] == related)
 			return c->sse ? c : s->get;

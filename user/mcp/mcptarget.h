@@ -200,5 +200,7 @@ void sg_mcp_upreq_answered(struct session *s, const struct sg_jsonrpc *m);
 /* Bytes waiting for the clients of s's open streams (its GET's, its
  * streaming calls'), which SG_MCP_QUEUE_MAX bounds. */
 size_t sg_mcp_session_waiting(const struct session *s);
+/* a and b (ids, progress tokens: strings or numbers) are the same. */
+bool sg_mcp_same_id(const struct sg_json *a, const struct sg_json *b);
 
 #endif
