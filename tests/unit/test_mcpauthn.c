@@ -300,6 +300,17 @@ static void test_mcpauthn_challenge_base(void **state)
 	assert_string_equal(out, "Bearer resource_metadata=\"http://gw.internal:8080/.well-known/"
 				 "oauth-protected-resource/x\"");
 	assert_int_equal(sg_mcp_authn_challenge(&m, &in, "/x", 2, out, 20), -1);
+	/* A path's '"', '\\' and bytes past ASCII are percent-encoded: as they
+	 * came, the first would end the quoted parameter. */
+	n = sg_mcp_authn_challenge(&m, &in, "/a\"b\\c\xc3\xa9", 8, out, sizeof(out));
+	assert_int_equal(n, (ssize_t)strlen(out));
+	assert_string_equal(out, "Bearer resource_metadata=\"http://gw.internal:8080/.well-known/"
+				 "oauth-protected-resource/a%22b%5Cc%C3%A9\"");
+	/* Room for all but the closing quote: refused, not cut. */
+	n = (ssize_t)strlen("Bearer resource_metadata=\"http://gw.internal:8080/.well-known/"
+			    "oauth-protected-resource/x");
+	assert_int_equal(sg_mcp_authn_challenge(&m, &in, "/x", 2, out, (size_t)n + 1), -1);
+	assert_int_equal(sg_mcp_authn_challenge(&m, &in, "/x", 2, out, (size_t)n + 2), n + 1);
 	sg_cfg_free(c);
 }
 
