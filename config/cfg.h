@@ -1669,6 +1669,19 @@ struct sg_cfg_input {
 	size_t ndeleted;
 };
 
+/* A Gateway's spec.tls.backend client certificate as its Secret gives it
+ * (config/k8s.c lists those whose PEM blocks are there):
+ * sg_tls_vet_secrets loads each and, when it does not load or its key is
+ * not its certificate's, makes the Gateway's ResolvedRefs False (the
+ * connections that present it fail all the same). */
+struct sg_gw_client {
+	const struct sg_backend_tls *t;
+	struct sg_condition *resolved; /* the Gateway's, in its status */
+	const struct sg_node *at;      /* its clientCertificateRef */
+	const char *gw_ns, *gw_name;
+	const char *secret; /* "ns/name" */
+};
+
 /* A Gateway listener taken for its status alone: it serves nothing. */
 struct sg_bad_listener {
 	const char *gw_ns, *gw_name, *name;
@@ -1738,6 +1751,9 @@ struct sg_cfg {
 	 * config goes in force. */
 	const struct sg_backend_tls **btls_files;
 	size_t nbtls_files, capbtls_files;
+	/* Every Gateway's backend client certificate, as above. */
+	struct sg_gw_client *gw_clients;
+	size_t ngw_clients, capgw_clients;
 };
 
 /* Release cfg and everything it holds (NULL is fine). */

@@ -4633,6 +4633,21 @@ static int gw_backend_client(struct sg_draft *b, struct sg_res *r)
 			     "Gateway %s/%s: %s; TLS to the backends of its BackendTLSPolicies "
 			     "fails until it is",
 			     r->ns, r->name, t->invalid);
+	} else {
+		struct sg_cfg *cfg = b->cfg;
+		struct sg_gw_client *g = sg_arena_push(a, &cfg->gw_clients, &cfg->ngw_clients,
+						       &cfg->capgw_clients, sizeof(*g));
+
+		if (!g)
+			return -1;
+		*g = (struct sg_gw_client){
+			.t = t,
+			.resolved = &r->status.gw_resolved,
+			.at = ref,
+			.gw_ns = r->ns,
+			.gw_name = r->name,
+			.secret = sg_arena_printf(a, "%s/%s", ns, name),
+		};
 	}
 	r->gw_client = t;
 	return 0;

@@ -1516,6 +1516,67 @@ static void test_vet_names_the_owner(void **state)
 	sg_cfg_free(cfg);
 }
 
+/* A Gateway's backend client certificate whose key is another
+ * certificate's: its ResolvedRefs is False (InvalidClientCertificateRef)
+ * with why, and a warning names the Gateway; one whose key is its own
+ * keeps ResolvedRefs True. It said True for both. */
+static void test_vet_gateway_client_certificate(void **state)
+{
+	static const char fmt[] = "apiVersion: gateway.networking.k8s.io/v1\n"
+				  "kind: Gateway\n"
+				  "metadata: {name: gw, namespace: ns}\n"
+				  "spec:\n"
+				  "  listeners: [{name: http, port: 8080, protocol: HTTP}]\n"
+				  "  tls: {backend: {clientCertificateRef: {name: client}}}\n"
+				  "---\n"
+				  "apiVersion: v1\n"
+				  "kind: Secret\n"
+				  "metadata: {name: client, namespace: ns}\n"
+				  "type: kubernetes.io/tls\n"
+				  "stringData:\n"
+				  "  tls.crt: |\n%s"
+				  "  tls.key: |\n%s";
+	char text[16384], crt[8192], key[4096];
+
+	(void)state;
+	for (int mixed = 0; mixed < 2; mixed++) {
+		const struct sg_condition *cd = NULL;
+		struct sg_diag d;
+		struct sg_cfg *cfg;
+		char *all;
+
+		block(crt, sizeof(crt), cert_a.cert);
+		block(key, sizeof(key), mixed ? cert_w.key : cert_a.key);
+		snprintf(text, sizeof(text), fmt, crt, key);
+		sg_diag_init(&d);
+		cfg = sg_cfg_load_text("t.yaml", text, &d);
+		assert_non_null(cfg);
+		sg_diag_free(&d);
+		sg_diag_init(&d);
+		sg_tls_vet_secrets(cfg, &d);
+		all = sg_diag_join(&d);
+		for (size_t i = 0; i < cfg->nresources; i++)
+			if (!strcmp(cfg->resources[i].kind, "Gateway"))
+				cd = &cfg->resources[i].status->gw_resolved;
+		assert_non_null(cd);
+		assert_string_equal(cd->type, "ResolvedRefs");
+		assert_int_equal(cd->status, !mixed);
+		assert_int_equal(d.warnings, mixed);
+		if (mixed) {
+			assert_string_equal(cd->reason, "InvalidClientCertificateRef");
+			assert_non_null(strstr(cd->message,
+					       "spec.tls.backend.clientCertificateRef: "
+					       "Secret ns/client: key does not match cert"));
+			assert_non_null(strstr(all, "t.yaml:6:41: warning: Gateway ns/gw: "
+						    "spec.tls.backend.clientCertificateRef: Secret "
+						    "ns/client: key does not match cert"));
+		}
+		free(all);
+		sg_diag_free(&d);
+		sg_cfg_free(cfg);
+	}
+}
+
 /* A standalone backendTLS whose client key is not its cert's, or whose
  * root holds no certificate, is refused when the config is checked, where
  * it is written (it went in force, and every connection to the backend
@@ -1587,6 +1648,7 @@ int main(void)
 		cmocka_unit_test(test_tls_client_resumes_sessions),
 		cmocka_unit_test(test_client_validation_modes),
 		cmocka_unit_test(test_vet_names_the_owner),
+		cmocka_unit_test(test_vet_gateway_client_certificate),
 		cmocka_unit_test(test_check_refuses_backend_files),
 		cmocka_unit_test(test_intermediate_is_an_anchor),
 	};

@@ -631,8 +631,41 @@ static void vet_failed(struct sg_cfg *cfg, struct sg_diag *d, struct sg_listener
 			     l->name, l->tls_message);
 }
 
+static int client_roots(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen);
+static int client_cert(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen);
+
+/* A Gateway's backend client certificate that does not load, or whose
+ * key is not its certificate's: its ResolvedRefs says so (Gateway API:
+ * InvalidClientCertificateRef, with why), as a missing Secret does. */
+static void vet_gw_clients(struct sg_cfg *cfg, struct sg_diag *d)
+{
+	for (size_t i = 0; i < cfg->ngw_clients; i++) {
+		struct sg_gw_client *g = &cfg->gw_clients[i];
+		SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+		char why[256];
+		int rc;
+
+		if (!ctx)
+			continue; /* out of memory: connections will say so */
+		rc = client_cert(ctx, g->t, why, sizeof(why));
+		SSL_CTX_free(ctx);
+		if (rc == 0)
+			continue;
+		g->resolved->status = false;
+		g->resolved->reason = "InvalidClientCertificateRef";
+		g->resolved->message = sg_arena_printf(
+			&cfg->arena, "spec.tls.backend.clientCertificateRef: Secret %s: %s",
+			g->secret, why);
+		sg_diag_warn(d, g->at,
+			     "Gateway %s/%s: %s; TLS to the backends of its BackendTLSPolicies "
+			     "fails until it is",
+			     g->gw_ns, g->gw_name, g->resolved->message);
+	}
+}
+
 void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d)
 {
+	vet_gw_clients(cfg, d);
 	for (size_t i = 0; i < cfg->nbinds; i++)
 		for (size_t j = 0; j < cfg->binds[i].nlisteners; j++) {
 			struct sg_listener *l = &cfg->binds[i].listeners[j];
@@ -655,9 +688,6 @@ void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d)
 				vet_failed(cfg, d, l, ca, why);
 		}
 }
-
-static int client_roots(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen);
-static int client_cert(SSL_CTX *ctx, const struct sg_backend_tls *cfg, char *err, size_t errlen);
 
 /* The root and client certificate files of cfg's standalone backendTLS
  * policies load, and each client certificate is its key's; else the

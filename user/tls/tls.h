@@ -64,7 +64,9 @@ int sg_tls_check(const struct sg_cfg *cfg, struct sg_diag *d);
  * does; the rest of cfg is served (Gateway API: one bad Secret never
  * refuses the other listeners). So are those whose client CAs (Gateway
  * spec.tls) hold no certificate that loads: InvalidCACertificateRef,
- * Accepted False NoValidCACertificate. */
+ * Accepted False NoValidCACertificate. A Gateway whose backend client
+ * certificate (spec.tls.backend) does not load, or is not its key's,
+ * shows ResolvedRefs False/InvalidClientCertificateRef, with a warning. */
 void sg_tls_vet_secrets(struct sg_cfg *cfg, struct sg_diag *d);
 /* Takes a reference more (one worker's: not atomic). */
 void sg_tls_server_ref(struct sg_tls_server *s);
