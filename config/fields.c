@@ -359,6 +359,54 @@ int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *
 	return 0;
 }
 
+/* Whether s is a Gateway API Duration (GEP-2257, the CRDs' pattern
+ * ^([0-9]{1,5}(h|m|s|ms)){1,4}$): no fraction, no sign, no other unit. */
+static bool gwapi_dur_ok(const char *s)
+{
+	int parts = 0;
+
+	while (*s) {
+		size_t digits = strspn(s, "0123456789");
+
+		if (digits < 1 || digits > 5 || ++parts > 4)
+			return false;
+		s += digits;
+		if (s[0] == 'm' && s[1] == 's')
+			s += 2;
+		else if (*s == 'h' || *s == 'm' || *s == 's')
+			s++;
+		else
+			return false;
+	}
+	return parts > 0;
+}
+
+int sg_f_gwapi_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	/* What is no duration at all is said as everywhere else. */
+	if (sg_f_dur(c, n, dst, path) == -1)
+		return -1;
+	if (n->kind != SG_NODE_SCALAR || !gwapi_dur_ok(n->str))
+		return sg_expected(c, n, path,
+				   "a Gateway API duration (1 to 4 parts of up to 5 digits and h, "
+				   "m, s or ms, such as \"500ms\" or \"1m30s\")");
+	return 0;
+}
+
+int sg_f_gwapi_dur_min(struct sg_pctx *c, const struct sg_node *n, sg_dur *dst, const char *path,
+		       sg_dur min)
+{
+	char buf[SG_DUR_STRLEN];
+
+	if (sg_f_gwapi_dur(c, n, dst, path) == -1)
+		return -1;
+	if (*dst < min)
+		return sg_expected(c, n, path,
+				   sg_arena_printf(c->a, "a duration of at least %s",
+						   sg_dur_format(min, buf)));
+	return 0;
+}
+
 int sg_f_http_version(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct {
@@ -692,7 +740,7 @@ int sg_f_retry(struct sg_pctx *c, const struct sg_node *n, void *dst, const char
 {
 	static const struct sg_field fields[] = {
 		{ "attempts", sg_f_u32, offsetof(struct sg_retry, attempts) },
-		{ "backoff", sg_f_dur, offsetof(struct sg_retry, backoff) },
+		{ "backoff", sg_f_gwapi_dur, offsetof(struct sg_retry, backoff) },
 		{ "codes", sg_f_codes, offsetof(struct sg_retry, codes) },
 		{ 0 },
 	};
@@ -959,11 +1007,7 @@ static int f_failures(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 static int f_eviction_dur_k8s(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			      const char *path)
 {
-	if (sg_f_dur(c, n, dst, path) == -1)
-		return -1;
-	if (*(sg_dur *)dst != SG_DUR_UNSET && *(sg_dur *)dst < SG_DUR_S(1))
-		return sg_expected(c, n, path, "a duration of at least 1s");
-	return 0;
+	return sg_f_gwapi_dur_min(c, n, dst, path, SG_DUR_S(1));
 }
 
 static int parse_eviction(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,

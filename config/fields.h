@@ -61,6 +61,12 @@ int sg_f_limit(struct sg_pctx *c, const struct sg_node *n, void *dst,
 int sg_f_port(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	      const char *path); /* uint16_t, 1..65535 */
 int sg_f_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path); /* sg_dur */
+/* sg_dur written as the Kubernetes CRDs take one (Gateway API's Duration,
+ * GEP-2257: "1h30m", "500ms"; no fraction, no other unit, no map); the
+ * _min form also refuses one under `min`, as the CRDs' CEL rules do. */
+int sg_f_gwapi_dur(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path);
+int sg_f_gwapi_dur_min(struct sg_pctx *c, const struct sg_node *n, sg_dur *dst, const char *path,
+		       sg_dur min);
 int sg_f_strs(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	      const char *path); /* struct sg_strs */
 int sg_f_codes(struct sg_pctx *c, const struct sg_node *n, void *dst,

@@ -2,6 +2,7 @@
  * AgentgatewayPolicy, BackendTLSPolicy, Service and EndpointSlice (Secrets and ConfigMaps for
  * what they refer to), resolved on one host. Resources are collected
  * first (any order, any file), then built in dependency order. */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "config/extauthz.h"
 #include "config/fields.h"
 #include "config/filters.h"
+#include "config/hostname.h"
 #include "config/hrfilter.h"
 #include "config/k8s.h"
 #include "config/refuse.h"
@@ -98,6 +100,21 @@ static bool dns_name_ok(const char *v, size_t max, bool dots)
 bool sg_k8s_namespace_ok(const char *ns)
 {
 	return dns_name_ok(ns, 63, false);
+}
+
+/* What a Hostname field is expected to be. */
+#define HOSTNAME_WHAT                                                                              \
+	"a lowercase host name such as \"app.example.com\" or \"*.example.com\" (Gateway API "     \
+	"Hostname)"
+
+/* A Gateway API Hostname ("*." may lead it when `wildcard`) or
+ * PreciseHostname, as the CRDs' patterns take them: lowercase RFC 1123
+ * labels, no trailing dot. */
+static bool gw_hostname_ok(const char *h, bool wildcard)
+{
+	if (wildcard && !strncmp(h, "*.", 2))
+		h += 2;
+	return dns_name_ok(h, 253, true);
 }
 
 static int f_meta_name(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
@@ -638,11 +655,22 @@ struct gw_listener_in {
 	const struct sg_node *tls, *allowed;
 };
 
+/* A listener's hostname: a Gateway API Hostname ("*." may lead). */
+static int f_listener_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			       const char *path)
+{
+	if (sg_f_str(c, n, dst, path) == -1)
+		return -1;
+	if (*(const char **)dst && !gw_hostname_ok(*(const char **)dst, true))
+		return sg_expected(c, n, path, HOSTNAME_WHAT);
+	return 0;
+}
+
 static const struct sg_field gw_listener_fields[] = {
 	{ "name", sg_f_str, offsetof(struct gw_listener_in, name), true },
 	{ "port", sg_f_port, offsetof(struct gw_listener_in, port), true },
 	{ "protocol", sg_f_str, offsetof(struct gw_listener_in, protocol), true },
-	{ "hostname", sg_f_str, offsetof(struct gw_listener_in, hostname) },
+	{ "hostname", f_listener_hostname, offsetof(struct gw_listener_in, hostname) },
 	{ "tls", sg_f_node, offsetof(struct gw_listener_in, tls) },
 	{ "allowedRoutes", sg_f_node, offsetof(struct gw_listener_in, allowed) },
 	{ 0 },
@@ -1039,6 +1067,10 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 					"protocol %s is not served (HTTP, HTTPS, TCP or "
 					"TLS)",
 					in.protocol));
+	if (proto == SG_PROTO_TCP && in.hostname)
+		return sg_expected(c, sg_map_get(n, "hostname"), sg_path_key(c, path, "hostname"),
+				   "no hostname on a TCP listener (it takes connections, not host "
+				   "names)");
 	for (size_t i = 0; i < b->cfg->nbinds; i++)
 		if (b->cfg->binds[i].port == in.port && b->cfg->binds[i].proto != proto)
 			return bad_listener(
@@ -1061,6 +1093,51 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 	return parse_allowed(c, l, in.allowed, sg_path_key(c, path, "allowedRoutes"));
 }
 
+/* Whether listeners x and y say the same of `key`, or both nothing. */
+static bool same_scalar(const struct sg_node *x, const struct sg_node *y, const char *key)
+{
+	const struct sg_node *a = sg_map_get(x, key), *b = sg_map_get(y, key);
+
+	if (!a || sg_node_is_null(a))
+		return !b || sg_node_is_null(b);
+	return a->kind == SG_NODE_SCALAR && b && !sg_node_is_null(b) && node_is(b, a->str);
+}
+
+/* What the CRDs' CEL rules ask of the listeners of a Gateway or a
+ * ListenerSet (`kind`): unique names (routes and policies name them),
+ * and no two of one port, protocol and hostname (no request could tell
+ * them apart; two Gateways' may, and are Conflicted: mark_conflicts). */
+static int listeners_unique(struct sg_pctx *c, const struct sg_node *ls, const char *kind)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct sg_node *x = ls->items[i], *name = sg_map_get(x, "name");
+		const char *p = sg_path_idx(c, "spec.listeners", i);
+
+		for (size_t j = 0; j < i; j++) {
+			const struct sg_node *y = ls->items[j];
+
+			if (name && name->kind == SG_NODE_SCALAR && !sg_node_is_null(name) &&
+			    node_is(sg_map_get(y, "name"), name->str)) {
+				sg_diag_err(c->d, name,
+					    "%s.name: \"%s\" is spec.listeners[%zu]'s already: "
+					    "listener names are unique in a %s",
+					    p, name->str, j, kind);
+				return -1;
+			}
+			if (same_scalar(x, y, "port") && same_scalar(x, y, "protocol") &&
+			    same_scalar(x, y, "hostname")) {
+				sg_diag_err(c->d, x,
+					    "%s: the port, protocol and hostname of "
+					    "spec.listeners[%zu]: their combination is unique for "
+					    "each listener of a %s",
+					    p, j, kind);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 static int build_gateway(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
@@ -1069,7 +1146,8 @@ static int build_gateway(struct sg_draft *b, struct sg_res *r)
 
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, gw_fields, &in, "spec") == -1)
 		return -1;
-	if (sg_need_seq(c, in.listeners, "spec.listeners") == -1 || gw_spec_tls(b, r) == -1)
+	if (sg_need_seq(c, in.listeners, "spec.listeners") == -1 ||
+	    listeners_unique(c, in.listeners, "Gateway") == -1 || gw_spec_tls(b, r) == -1)
 		return -1;
 	for (size_t i = 0; i < in.listeners->n; i++)
 		if (build_gw_listener(b, r, r, in.listeners->items[i],
@@ -1415,13 +1493,30 @@ struct bref_in {
 	const struct sg_node *filters;
 };
 
+/* A uint32_t the CRD bounds to lo..hi (`what` says so). */
+static int u32_in(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path,
+		  uint32_t lo, uint32_t hi, const char *what)
+{
+	if (sg_f_u32(c, n, dst, path) == -1)
+		return -1;
+	if (*(uint32_t *)dst < lo || *(uint32_t *)dst > hi)
+		return sg_expected(c, n, path, what);
+	return 0;
+}
+
+/* A backendRef's weight: the CRDs' 0 to 1,000,000. */
+static int f_weight(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return u32_in(c, n, dst, path, 0, 1000000, "a weight from 0 to 1000000");
+}
+
 static const struct sg_field bref_fields[] = {
 	{ "group", sg_f_str, offsetof(struct bref_in, group) },
 	{ "kind", sg_f_str, offsetof(struct bref_in, kind) },
 	{ "name", sg_f_str, offsetof(struct bref_in, name), true },
 	{ "namespace", sg_f_str, offsetof(struct bref_in, ns) },
 	{ "port", sg_f_port, offsetof(struct bref_in, port) },
-	{ "weight", sg_f_u32, offsetof(struct bref_in, weight) },
+	{ "weight", f_weight, offsetof(struct bref_in, weight) },
 	{ "filters", sg_f_node, offsetof(struct bref_in, filters) },
 	{ 0 },
 };
@@ -1690,6 +1785,32 @@ static const struct sg_field hr_path_fields[] = {
 	{ 0 },
 };
 
+/* An Exact or PathPrefix value the HTTPRoute CRD's CEL rules take (the
+ * leading "/" checked apart): RFC 3986 path characters and %XX escapes,
+ * no "//", "/./", "/../", encoded slash or "#", no "/." or "/.." at its
+ * end. */
+static bool hr_path_ok(const char *v)
+{
+	static const char *const never[] = { "//", "/./", "/../", "%2f", "%2F", "#" };
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		if (strstr(v, never[i]))
+			return false;
+	if ((n >= 2 && !strcmp(v + n - 2, "/.")) || (n >= 3 && !strcmp(v + n - 3, "/..")))
+		return false;
+	for (const char *p = v; *p; p++) {
+		if (*p == '%') {
+			if (!isxdigit((unsigned char)p[1]) || !isxdigit((unsigned char)p[2]))
+				return false;
+			p += 2;
+		} else if (!isalnum((unsigned char)*p) && !strchr("-/._~!$&'()*+,;=:@", *p)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static int f_hr_path(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	struct sg_match *m = dst;
@@ -1709,6 +1830,15 @@ static int f_hr_path(struct sg_pctx *c, const struct sg_node *n, void *dst, cons
 	if (m->path_kind != SG_PATH_REGEX && in.value[0] != '/')
 		return sg_expected(c, sg_map_get(n, "value"), sg_path_key(c, path, "value"),
 				   "a path starting with \"/\"");
+	if (strlen(in.value) > 1024 || (m->path_kind != SG_PATH_REGEX && !hr_path_ok(in.value)))
+		return sg_expected(
+			c, sg_map_get(n, "value"), sg_path_key(c, path, "value"),
+			m->path_kind == SG_PATH_REGEX
+				? "at most 1024 characters"
+				: "a path of at most 1024 characters, of RFC 3986 path "
+				  "characters and %XX escapes, with no \"//\", \"/./\", "
+				  "\"/../\", \"%2F\" or \"#\" and not ending in \"/.\" or "
+				  "\"/..\" (Gateway API HTTPPathMatch)");
 	m->path = in.value;
 	m->re_at = sg_map_get(n, "value");
 	m->re_key = sg_path_key(c, path, "value");
@@ -1792,16 +1922,30 @@ static const struct sg_field hr_match_fields[] = {
 static int f_k8s_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "request", sg_f_dur, offsetof(struct sg_timeout, request) },
-		{ "backendRequest", sg_f_dur, offsetof(struct sg_timeout, backend_request) },
+		{ "request", sg_f_gwapi_dur, offsetof(struct sg_timeout, request) },
+		{ "backendRequest", sg_f_gwapi_dur, offsetof(struct sg_timeout, backend_request) },
 		{ 0 },
 	};
 	struct sg_timeout *t = dst;
+	const struct sg_node *bn = sg_map_get(n, "backendRequest");
 
 	t->request = SG_DUR_UNSET;
 	t->backend_request = SG_DUR_UNSET;
 	t->response_idle = SG_DUR_UNSET; /* HTTPRoute has no such key */
-	return sg_parse_fields(c, n, fields, t, path);
+	if (sg_parse_fields(c, n, fields, t, path) == -1)
+		return -1;
+	/* The CRD's CEL rule (HTTPRouteTimeouts): a try may not outlast the
+	 * request it is part of; a request of "0s" bounds nothing. */
+	if (t->request != SG_DUR_UNSET && t->request != 0 && t->backend_request != SG_DUR_UNSET &&
+	    t->backend_request > t->request) {
+		sg_diag_err(c->d, bn,
+			    "%s: %s is longer than request (%s): backendRequest timeout cannot "
+			    "be longer than request timeout",
+			    sg_path_key(c, path, "backendRequest"), bn->str,
+			    sg_map_get(n, "request")->str);
+		return -1;
+	}
+	return 0;
 }
 
 struct rule_in {
@@ -1974,14 +2118,8 @@ static int f_route_hostnames(struct sg_pctx *c, const struct sg_node *n, void *d
 	if (sg_f_strs(c, n, dst, path) == -1)
 		return -1;
 	for (size_t i = 0; i < v->n; i++) {
-		const char *h = v->v[i];
-
-		if (!strncmp(h, "*.", 2))
-			h += 2;
-		if (!dns_name_ok(h, 253, true))
-			return sg_expected(c, n->items[i], sg_path_idx(c, path, i),
-					   "a lowercase host name such as \"app.example.com\" or "
-					   "\"*.example.com\" (Gateway API Hostname)");
+		if (!gw_hostname_ok(v->v[i], true))
+			return sg_expected(c, n->items[i], sg_path_idx(c, path, i), HOSTNAME_WHAT);
 	}
 	return 0;
 }
@@ -1992,6 +2130,61 @@ static const struct sg_field route_fields[] = {
 	{ "rules", sg_f_node, offsetof(struct route_in, rules) },
 	{ 0 },
 };
+
+static const char *ref_str(const struct sg_node *ref, const char *key)
+{
+	const struct sg_node *v = ref->kind == SG_NODE_MAP ? sg_map_get(ref, key) : NULL;
+
+	return v && v->kind == SG_NODE_SCALAR && v->str ? v->str : "";
+}
+
+/* A parentRef's `key` as the API server defaults it (`def` when absent). */
+static const char *parent_key(const struct sg_node *ref, const char *key, const char *def)
+{
+	const struct sg_node *v = ref->kind == SG_NODE_MAP ? sg_map_get(ref, key) : NULL;
+
+	return v && !sg_node_is_null(v) ? ref_str(ref, key) : def;
+}
+
+/* The CRDs' CEL rules on a route's parentRefs: two that name one parent
+ * both name a listener (sectionName) or neither, both a port or neither,
+ * and not the same one (the second would add nothing, or all of the
+ * parent beside one of its listeners). */
+static int parents_distinct(struct sg_pctx *c, const struct sg_node *parents)
+{
+	static const char *const keys[] = { "sectionName", "port" };
+
+	for (size_t i = 0; i < parents->n; i++)
+		for (size_t j = 0; j < i; j++) {
+			const struct sg_node *x = parents->items[i], *y = parents->items[j];
+			bool same = true;
+			const char *why = "unique";
+
+			if (strcmp(parent_key(x, "group", GW_API_GROUP),
+				   parent_key(y, "group", GW_API_GROUP)) ||
+			    strcmp(parent_key(x, "kind", "Gateway"),
+				   parent_key(y, "kind", "Gateway")) ||
+			    strcmp(ref_str(x, "name"), ref_str(y, "name")) ||
+			    strcmp(ref_str(x, "namespace"), ref_str(y, "namespace")))
+				continue;
+			for (size_t k = 0; k < 2; k++) {
+				const char *a = ref_str(x, keys[k]), *b = ref_str(y, keys[k]);
+
+				if (!*a != !*b)
+					why = "specified";
+				same &= !strcmp(a, b);
+			}
+			if (!same && strcmp(why, "specified"))
+				continue;
+			sg_diag_err(c->d, x,
+				    "%s: names the parent of spec.parentRefs[%zu]: sectionName or "
+				    "port must be %s when parentRefs includes 2 or more references "
+				    "to the same parent",
+				    sg_path_idx(c, "spec.parentRefs", i), j, why);
+			return -1;
+		}
+	return 0;
+}
 
 /* Attach route `r` to the listeners of every parentRef (each listener
  * once, however many parentRefs select it); `add` puts the route's
@@ -2005,6 +2198,8 @@ attach_route(struct sg_draft *b, struct sg_res *r, const struct route_in *in, un
 	struct sg_listener **seen = NULL;
 	size_t nseen = 0, capseen = 0;
 
+	if (parents_distinct(c, in->parents) == -1)
+		return -1;
 	for (size_t p = 0; p < in->parents->n; p++) {
 		struct sg_listener *ls[SG_MAX_PARENT_LISTENERS];
 		size_t nls;
@@ -2045,6 +2240,28 @@ static int add_hr_listener(struct sg_draft *b, struct sg_res *r, void *ctx, stru
 typedef int (*rule_fn)(struct sg_draft *b, struct sg_res *r, const struct sg_node *n,
 		       const char *path, struct rule_built *rb);
 
+/* The CRDs' CEL rule on a route's rules: a name names one rule (a
+ * policy's sectionName, the keys of its routes). */
+static int rule_names_unique(struct sg_pctx *c, const struct sg_node *rules)
+{
+	for (size_t i = 0; i < rules->n; i++) {
+		const struct sg_node *name = sg_map_get(rules->items[i], "name");
+
+		if (!name || name->kind != SG_NODE_SCALAR || sg_node_is_null(name))
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			if (!node_is(sg_map_get(rules->items[j], "name"), name->str))
+				continue;
+			sg_diag_err(c->d, name,
+				    "%s.name: \"%s\" is spec.rules[%zu]'s already: rule names are "
+				    "unique in a route",
+				    sg_path_idx(c, "spec.rules", i), name->str, j);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* An HTTPRoute or a GRPCRoute (`kind`): its rules read by `rule`, their
  * routes keyed with `key_suffix` on each listener its parents select. */
 static int build_http_route(struct sg_draft *b, struct sg_res *r, unsigned kind,
@@ -2058,7 +2275,8 @@ static int build_http_route(struct sg_draft *b, struct sg_res *r, unsigned kind,
 	if (need_spec(c, r) == -1 || sg_parse_fields(c, r->spec, route_fields, &in, "spec") == -1)
 		return -1;
 	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
-	    (in.rules && sg_need_seq(c, in.rules, "spec.rules") == -1))
+	    (in.rules && (sg_need_seq(c, in.rules, "spec.rules") == -1 ||
+			  rule_names_unique(c, in.rules) == -1)))
 		return -1;
 	hb.nrules = in.rules ? in.rules->n : 0;
 	hb.rules = sg_arena_alloc(c->a, (hb.nrules ? hb.nrules : 1) * sizeof(*hb.rules));
@@ -2289,7 +2507,7 @@ static int build_tcproute(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	}
 	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
-	    sg_need_seq(c, in.rules, "spec.rules") == -1)
+	    sg_need_seq(c, in.rules, "spec.rules") == -1 || rule_names_unique(c, in.rules) == -1)
 		return -1;
 	tb.nrules = in.rules->n;
 	tb.brefs = sg_arena_alloc(c->a, (tb.nrules ? tb.nrules : 1) * sizeof(*tb.brefs));
@@ -3264,6 +3482,9 @@ static int btls_sans(struct sg_pctx *c, const struct sg_node *n, struct sg_strs 
 			return sg_expected(c, n->items[i], p,
 					   "{type: Hostname, hostname: NAME} or {type: URI, uri: "
 					   "URI}");
+		if (v[1] && !gw_hostname_ok(v[1], true))
+			return sg_expected(c, sg_map_get(n->items[i], "hostname"),
+					   sg_path_key(c, p, "hostname"), HOSTNAME_WHAT);
 		slot = sg_arena_push(c->a, &out->v, &out->n, &out->cap, sizeof(*slot));
 		if (!slot)
 			return -1;
@@ -3296,6 +3517,15 @@ static const struct sg_backend_tls *btls_validation(struct sg_draft *b, struct s
 		return NULL;
 	memset(t, 0, sizeof(*t));
 	t->hostname = in.hostname;
+	/* PreciseHostname: the CRD's pattern refuses a wildcard, its
+	 * definition an IP address (SNI carries none, RFC 6066 §3). */
+	if (!gw_hostname_ok(in.hostname, false) ||
+	    !sg_sni_name_valid(in.hostname, strlen(in.hostname))) {
+		sg_expected(c, sg_map_get(n, "hostname"), "spec.validation.hostname",
+			    "a lowercase host name such as \"backend.example.com\" (Gateway API "
+			    "PreciseHostname: no wildcard, no IP address)");
+		return NULL;
+	}
 	if (in.sans && btls_sans(c, in.sans, &t->sans, "spec.validation.subjectAltNames") == -1)
 		return NULL;
 	cond_set(accepted, "Accepted", true, "Accepted", "Configuration is valid");
@@ -3362,13 +3592,6 @@ static uint16_t btls_port(struct sg_draft *b, const char *ns, const char *name, 
 
 /* A targetRef's fields as written, read off the node (another policy's
  * too, for conflicts): "" for a field not given. */
-static const char *ref_str(const struct sg_node *ref, const char *key)
-{
-	const struct sg_node *v = ref->kind == SG_NODE_MAP ? sg_map_get(ref, key) : NULL;
-
-	return v && v->kind == SG_NODE_SCALAR && v->str ? v->str : "";
-}
-
 static bool same_target(const struct sg_node *x, const struct sg_node *y)
 {
 	static const char *const keys[] = { "group", "kind", "name", "sectionName" };
@@ -3637,21 +3860,52 @@ static const struct sg_field agp_fields[] = {
 	{ 0 },
 };
 
+/* The least durations the AgentgatewayPolicy CRD's CEL rules take. */
+static int f_dur_1s(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_f_gwapi_dur_min(c, n, dst, path, SG_DUR_S(1));
+}
+
+static int f_dur_100ms(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_f_gwapi_dur_min(c, n, dst, path, SG_DUR_MS(100));
+}
+
+static int f_dur_1ms(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
+{
+	return sg_f_gwapi_dur_min(c, n, dst, path, SG_DUR_MS(1));
+}
+
 static int f_agp_fhttp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
+	/* The standalone dialect's keys, but its durations the CRD's. */
+	static const char *const durs[] = { "http1IdleTimeout", "http2KeepaliveInterval",
+					    "http2KeepaliveTimeout", "maxConnectionDuration" };
 	struct agp_in *in = dst;
+	sg_dur unused;
 
 	in->has_fhttp = true;
+	for (size_t i = 0; n->kind == SG_NODE_MAP && i < sizeof(durs) / sizeof(durs[0]); i++)
+		if (sg_map_get(n, durs[i]) &&
+		    f_dur_1s(c, sg_map_get(n, durs[i]), &unused, sg_path_key(c, path, durs[i])))
+			return -1;
 	return sg_f_frontend_http(c, n, &in->fhttp, path);
+}
+
+/* keepalive.retries: the CRD's 1 to 64. */
+static int f_keepalive_retries(struct sg_pctx *c, const struct sg_node *n, void *dst,
+			       const char *path)
+{
+	return u32_in(c, n, dst, path, 1, 64, "a whole number from 1 to 64");
 }
 
 /* frontend.tcp.keepalive {retries, time, interval}: present = enabled. */
 static int f_k8s_keepalive(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "retries", sg_f_u32, offsetof(struct sg_keepalive, retries) },
-		{ "time", sg_f_dur, offsetof(struct sg_keepalive, time) },
-		{ "interval", sg_f_dur, offsetof(struct sg_keepalive, interval) },
+		{ "retries", f_keepalive_retries, offsetof(struct sg_keepalive, retries) },
+		{ "time", f_dur_1s, offsetof(struct sg_keepalive, time) },
+		{ "interval", f_dur_1s, offsetof(struct sg_keepalive, interval) },
 		{ 0 },
 	};
 	sg_keepalive_defaults(dst);
@@ -3709,7 +3963,7 @@ static int f_agp_timeouts(struct sg_pctx *c, const struct sg_node *n, void *dst,
 	/* HTTPRoute's two, and responseIdle: newer than the agentgateway
 	 * this was written against, named as its docs name it (README). */
 	static const struct sg_field fields[] = {
-		{ "request", sg_f_dur, offsetof(struct sg_timeout, request) },
+		{ "request", f_dur_1ms, offsetof(struct sg_timeout, request) },
 		{ "backendRequest", sg_f_dur, offsetof(struct sg_timeout, backend_request) },
 		{ "responseIdle", sg_f_dur, offsetof(struct sg_timeout, response_idle) },
 		{ 0 },
@@ -3981,7 +4235,7 @@ static int agp_phase(struct sg_pctx *c, struct agp_in *in)
 static int f_agp_btcp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "connectTimeout", sg_f_dur, offsetof(struct sg_backend_tcp, connect_timeout) },
+		{ "connectTimeout", f_dur_100ms, offsetof(struct sg_backend_tcp, connect_timeout) },
 		{ "keepalive", f_k8s_keepalive, offsetof(struct sg_backend_tcp, keepalives) },
 		{ 0 },
 	};
@@ -3996,7 +4250,7 @@ static int f_agp_btcp(struct sg_pctx *c, const struct sg_node *n, void *dst, con
 static int f_agp_bhttp(struct sg_pctx *c, const struct sg_node *n, void *dst, const char *path)
 {
 	static const struct sg_field fields[] = {
-		{ "requestTimeout", sg_f_dur, offsetof(struct sg_backend_http, request_timeout) },
+		{ "requestTimeout", f_dur_1ms, offsetof(struct sg_backend_http, request_timeout) },
 		{ "version", sg_f_http_version, offsetof(struct sg_backend_http, version) },
 		{ 0 },
 	};
@@ -4831,26 +5085,6 @@ static int ls_listener(struct sg_draft *b, const struct sg_res *r, const struct 
 	return 0;
 }
 
-/* Listener names are unique in a ListenerSet (routes name them). */
-static int ls_names_unique(struct sg_pctx *c, const struct sg_node *ls)
-{
-	for (size_t i = 0; i < ls->n; i++) {
-		const struct sg_node *x = sg_map_get(ls->items[i], "name");
-
-		for (size_t j = 0; x && x->kind == SG_NODE_SCALAR && j < i; j++) {
-			if (!node_is(sg_map_get(ls->items[j], "name"), x->str))
-				continue;
-			sg_diag_err(
-				c->d, x,
-				"%s.name: \"%s\" is spec.listeners[%zu]'s already: listener names "
-				"are unique in a ListenerSet",
-				sg_path_idx(c, "spec.listeners", i), x->str, j);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int build_listenerset(struct sg_draft *b, struct sg_res *r)
 {
 	struct sg_pctx *c = &b->c;
@@ -4869,7 +5103,7 @@ static int build_listenerset(struct sg_draft *b, struct sg_res *r)
 		return -1;
 	if (in.listeners->n == 0 || in.listeners->n > SG_MAX_PARENT_LISTENERS)
 		return sg_expected(c, in.listeners, "spec.listeners", "1 to 64 listeners");
-	if (ls_names_unique(c, in.listeners) == -1)
+	if (listeners_unique(c, in.listeners, "ListenerSet") == -1)
 		return -1;
 	if (!p.ns)
 		p.ns = r->ns;

@@ -77,8 +77,8 @@ struct sp_in {
 static const struct sg_field sp_fields[] = {
 	{ "type", sg_f_str, offsetof(struct sp_in, type) },
 	{ "sessionName", sg_f_str, offsetof(struct sp_in, session_name) },
-	{ "absoluteTimeout", sg_f_dur, offsetof(struct sp_in, absolute) },
-	{ "idleTimeout", sg_f_dur, offsetof(struct sp_in, idle) },
+	{ "absoluteTimeout", sg_f_gwapi_dur, offsetof(struct sp_in, absolute) },
+	{ "idleTimeout", sg_f_gwapi_dur, offsetof(struct sp_in, idle) },
 	{ "cookieConfig", sg_f_node, offsetof(struct sp_in, cookie_config) },
 	{ "cookie", sg_f_node, offsetof(struct sp_in, cookie) },
 	{ "header", sg_f_node, offsetof(struct sp_in, header) },

@@ -1,18 +1,18 @@
-# Listener isolation: with listeners *.example.com, *.foo.example.com and bar.foo.example.com on one port, a request goes to the most specific listener whose hostname matches its Host (exact over wildcard, longer wildcard over shorter, whatever their order) and is matched only against that listener's routes: a path another listener's route would take gets 404 (Gateway API GatewayHTTPListenerIsolation). Indistinct listeners (the same port and hostname, here a second one beside bar.foo.example.com applied at run time) are both Conflicted (HostnameConflict) and Programmed False, neither takes its route (Accepted False) nor requests (its host falls to the next listener that matches, *.foo.example.com), the Gateway is Accepted with ListenersNotValid; removing the duplicate restores the exact listener.
+# Listener isolation: with listeners *.example.com, *.foo.example.com and bar.foo.example.com on one port, a request goes to the most specific listener whose hostname matches its Host (exact over wildcard, longer wildcard over shorter, whatever their order) and is matched only against that listener's routes: a path another listener's route would take gets 404 (Gateway API GatewayHTTPListenerIsolation). Indistinct listeners (the same port and hostname, here a second Gateway's bar.foo.example.com applied at run time: one Gateway may not hold two, as its CRD's CEL rule says) are both Conflicted (HostnameConflict) and Programmed False, neither takes its route (Accepted False) nor requests (its host falls to the next listener that matches, *.foo.example.com), each Gateway is Accepted with ListenersNotValid; removing the duplicate restores the exact listener.
 . "$(dirname "$0")/lib.sh"
 
 start_backend one
 ONE=$BACKEND_PORT
 start_backend two
 TWO=$BACKEND_PORT
-route() { # NAME SECTION PATH PORT
+route() { # NAME SECTION PATH PORT [GATEWAY]
 	cat <<YAML
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: {name: $1, namespace: e2e}
 spec:
-  parentRefs: [{name: gw, sectionName: $2}]
+  parentRefs: [{name: ${5:-gw}, sectionName: $2}]
   rules:
   - matches: [{path: {type: PathPrefix, value: $3}}]
     backendRefs: [{name: s$4, port: $4}]
@@ -63,34 +63,45 @@ r-wild                True       True
 r-foo                 True       True
 r-exact               True       True"
 
-# A second listener with bar.foo.example.com on the same port: neither
-# wins.
-sed 's/  - {name: exact, port: 8080, protocol: HTTP, hostname: bar.foo.example.com}/&\n  - {name: twin, port: 8080, protocol: HTTP, hostname: bar.foo.example.com}/' \
-	"$WORK/gw.yaml" >"$WORK/twin.yaml"
-route r-twin twin /exact "$TWO" >>"$WORK/twin.yaml"
+# A second Gateway's listener with bar.foo.example.com on the same port:
+# neither wins.
+{
+	cat <<YAML
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw2, namespace: e2e}
+spec:
+  gatewayClassName: splicegate
+  listeners:
+  - {name: twin, port: 8080, protocol: HTTP, hostname: bar.foo.example.com}
+YAML
+	route r-twin twin /exact "$TWO" gw2
+} >"$WORK/twin.yaml"
 "$SG_BIN" apply -f "$WORK/twin.yaml" >/dev/null || fail "apply of the twin listener"
-lcond() { # LISTENER TYPE: "status reason"
-	"$SG_BIN" get gateway gw -n e2e -o json | jq -r --arg l "$1" --arg t "$2" \
+lcond() { # GATEWAY LISTENER TYPE: "status reason"
+	"$SG_BIN" get gateway "$1" -n e2e -o json | jq -r --arg l "$2" --arg t "$3" \
 		'.status.listeners[] | select(.name == $l) | .conditions[] | select(.type == $t) | "\(.status) \(.reason)"'
 }
-for l in exact twin; do
-	check "listener $l: Conflicted True HostnameConflict" "$(lcond $l Conflicted)" "True HostnameConflict"
-	check "listener $l: Programmed False" "$(lcond $l Programmed)" "False Invalid"
+for gl in gw/exact gw2/twin; do
+	check "listener $gl: Conflicted True HostnameConflict" "$(lcond ${gl%/*} ${gl#*/} Conflicted)" "True HostnameConflict"
+	check "listener $gl: Programmed False" "$(lcond ${gl%/*} ${gl#*/} Programmed)" "False Invalid"
 done
-check "listener wild: Conflicted False" "$(lcond wild Conflicted)" "False NoConflicts"
-check "the Gateway: Accepted, ListenersNotValid" \
-	"$("$SG_BIN" get gateway gw -n e2e -o json | jq -r '.status.conditions[] | select(.type == "Accepted") | "\(.status) \(.reason)"')" \
-	"True ListenersNotValid"
+check "listener wild: Conflicted False" "$(lcond gw wild Conflicted)" "False NoConflicts"
+for g in gw gw2; do
+	check "Gateway $g: Accepted, ListenersNotValid" \
+		"$("$SG_BIN" get gateway $g -n e2e -o json | jq -r '.status.conditions[] | select(.type == "Accepted") | "\(.status) \(.reason)"')" \
+		"True ListenersNotValid"
+done
 check "routes on the twins: not accepted" \
 	"$("$SG_BIN" get httproute -n e2e -o json | jq -r '[.items[] | select(.metadata.name == "r-exact" or .metadata.name == "r-twin") | .status.parents[0].conditions[] | select(.type == "Accepted") | "\(.status) \(.reason)"] | join(", ")')" \
 	"False NotAllowedByListeners, False NotAllowedByListeners"
 check "bar.foo.example.com /exact -> neither twin's route: 404" "$(at bar.foo.example.com /exact)" "404 -"
 check "bar.foo.example.com /foo -> the next listener that matches, *.foo.example.com" \
 	"$(at bar.foo.example.com /foo)" "200 two"
-"$SG_BIN" apply -f "$WORK/gw.yaml" >/dev/null && "$SG_BIN" delete httproute r-twin -n e2e >/dev/null ||
-	fail "apply without the twin"
+"$SG_BIN" delete -f "$WORK/twin.yaml" >/dev/null || fail "delete of the twin"
 check "without the twin: the exact listener serves again" "$(at bar.foo.example.com /exact)" "200 one"
-check "without the twin: Conflicted False" "$(lcond exact Conflicted)" "False NoConflicts"
+check "without the twin: Conflicted False" "$(lcond gw exact Conflicted)" "False NoConflicts"
 stop_gateway
 san_check
 finish

@@ -3955,6 +3955,167 @@ static void test_config_rejects_bad_resources(void **state)
 	expect_errors(*state, cases, ARRAY_LEN(cases));
 }
 
+/* Rules of the Gateway API and agentgateway CRDs the API server enforces
+ * (patterns, bounds, CEL), refused by apply as kubectl apply is refused:
+ * each was taken before. */
+#define GW_LISTENERS(lines)                                                                        \
+	"apiVersion: gateway.networking.k8s.io/v1\n"                                               \
+	"kind: Gateway\n"                                                                          \
+	"metadata: {name: gw, namespace: ns}\n"                                                    \
+	"spec:\n"                                                                                  \
+	"  listeners:\n" lines
+#define RULES(rules) K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n  rules: " rules "\n"
+#define AGP(section)                                                                               \
+	K8S_BASE POLICY_HEAD "  targetRefs: [{kind: Gateway, name: gw}]\n  " section "\n"
+#define AGP_SVC(section)                                                                           \
+	K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n  " section   \
+			     "\n"
+#define BTLS_HOST(host, sans)                                                                      \
+	K8S_BASE "apiVersion: gateway.networking.k8s.io/v1\n"                                      \
+		 "kind: BackendTLSPolicy\n"                                                        \
+		 "metadata: {name: b, namespace: ns}\n"                                            \
+		 "spec:\n"                                                                         \
+		 "  targetRefs: [{group: '', kind: Service, name: svc}]\n"                         \
+		 "  validation: {wellKnownCACertificates: System, hostname: " host sans "}\n"
+static void test_config_crd_rules(void **state)
+{
+	static const struct err_case cases[] = {
+		{ "backendRequest longer than request",
+		  RULES("[{timeouts: {request: 1s, backendRequest: 2s}}]"),
+		  "t.yaml:21:52: spec.rules[0].timeouts.backendRequest: 2s is longer than "
+		  "request (1s): backendRequest timeout cannot be longer than request timeout" },
+		{ "weight over the maximum",
+		  RULES("[{backendRefs: [{name: svc, port: 8000, weight: 1000001}]}]"),
+		  "t.yaml:21:58: spec.rules[0].backendRefs[0].weight: expected a weight from "
+		  "0 to 1000000, got \"1000001\"" },
+		{ "a fraction of a second", RULES("[{timeouts: {request: 1.5s}}]"),
+		  "t.yaml:21:32: spec.rules[0].timeouts.request: expected a Gateway API "
+		  "duration (1 to 4 parts of up to 5 digits and h, m, s or ms, such as "
+		  "\"500ms\" or \"1m30s\"), got \"1.5s\"" },
+		{ "a backoff in microseconds", RULES("[{retry: {attempts: 1, backoff: 100us}}]"),
+		  "t.yaml:21:42: spec.rules[0].retry.backoff: expected a Gateway API "
+		  "duration (1 to 4 parts of up to 5 digits and h, m, s or ms, such as "
+		  "\"500ms\" or \"1m30s\"), got \"100us\"" },
+		{ "a duration as a map", RULES("[{timeouts: {request: {secs: 1}}}]"),
+		  "t.yaml:21:32: spec.rules[0].timeouts.request: expected a Gateway API "
+		  "duration (1 to 4 parts of up to 5 digits and h, m, s or ms, such as "
+		  "\"500ms\" or \"1m30s\"), got a map" },
+		{ "a path with //",
+		  RULES("[{matches: [{path: {type: PathPrefix, value: /a//b}}]}]"),
+		  "t.yaml:21:55: spec.rules[0].matches[0].path.value: expected a path of at "
+		  "most 1024 characters, of RFC 3986 path characters and %XX escapes, with "
+		  "no \"//\", \"/./\", \"/../\", \"%2F\" or \"#\" and not ending in \"/.\" "
+		  "or \"/..\" (Gateway API HTTPPathMatch), got \"/a//b\"" },
+		{ "a path ending in /..",
+		  RULES("[{matches: [{path: {type: Exact, value: /a/..}}]}]"),
+		  "t.yaml:21:50: spec.rules[0].matches[0].path.value: expected a path of at "
+		  "most 1024 characters, of RFC 3986 path characters and %XX escapes, with "
+		  "no \"//\", \"/./\", \"/../\", \"%2F\" or \"#\" and not ending in \"/.\" "
+		  "or \"/..\" (Gateway API HTTPPathMatch), got \"/a/..\"" },
+		{ "a path with an encoded slash",
+		  RULES("[{matches: [{path: {type: Exact, value: /a%2Fb}}]}]"),
+		  "t.yaml:21:50: spec.rules[0].matches[0].path.value: expected a path of at "
+		  "most 1024 characters, of RFC 3986 path characters and %XX escapes, with "
+		  "no \"//\", \"/./\", \"/../\", \"%2F\" or \"#\" and not ending in \"/.\" "
+		  "or \"/..\" (Gateway API HTTPPathMatch), got \"/a%2Fb\"" },
+		{ "a path with a space", RULES("[{matches: [{path: {value: '/a b'}}]}]"),
+		  "t.yaml:21:37: spec.rules[0].matches[0].path.value: expected a path of at "
+		  "most 1024 characters, of RFC 3986 path characters and %XX escapes, with "
+		  "no \"//\", \"/./\", \"/../\", \"%2F\" or \"#\" and not ending in \"/.\" "
+		  "or \"/..\" (Gateway API HTTPPathMatch), got \"/a b\"" },
+		{ "two rules of one name", RULES("[{name: a}, {name: a}]"),
+		  "t.yaml:21:29: spec.rules[1].name: \"a\" is spec.rules[0]'s already: rule "
+		  "names are unique in a route" },
+		{ "a Gateway and one of its listeners",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}, {name: gw, sectionName: http}]\n",
+		  "t.yaml:20:28: spec.parentRefs[1]: names the parent of spec.parentRefs[0]: "
+		  "sectionName or port must be specified when parentRefs includes 2 or more "
+		  "references to the same parent" },
+		{ "one listener twice",
+		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw, sectionName: http}, {name: gw, "
+				      "sectionName: http, group: gateway.networking.k8s.io}]\n",
+		  "t.yaml:20:47: spec.parentRefs[1]: names the parent of spec.parentRefs[0]: "
+		  "sectionName or port must be unique when parentRefs includes 2 or more "
+		  "references to the same parent" },
+		{ "two listeners of one name",
+		  GW_LISTENERS("  - {name: a, port: 80, protocol: HTTP}\n"
+			       "  - {name: a, port: 81, protocol: HTTP}\n"),
+		  "t.yaml:7:12: spec.listeners[1].name: \"a\" is spec.listeners[0]'s "
+		  "already: listener names are unique in a Gateway" },
+		{ "two listeners of one port, protocol and hostname",
+		  GW_LISTENERS("  - {name: a, port: 80, protocol: HTTP, hostname: x.example}\n"
+			       "  - {name: b, port: 80, protocol: HTTP, hostname: x.example}\n"),
+		  "t.yaml:7:5: spec.listeners[1]: the port, protocol and hostname of "
+		  "spec.listeners[0]: their combination is unique for each listener of a "
+		  "Gateway" },
+		{ "a listener hostname in capitals",
+		  GW_LISTENERS("  - {name: a, port: 80, protocol: HTTP, hostname: X.example}\n"),
+		  "t.yaml:6:51: spec.listeners[0].hostname: expected a lowercase host name "
+		  "such as \"app.example.com\" or \"*.example.com\" (Gateway API Hostname), "
+		  "got \"X.example\"" },
+		{ "a TCP listener with a hostname",
+		  GW_LISTENERS("  - {name: a, port: 80, protocol: TCP, hostname: x.example}\n"),
+		  "t.yaml:6:50: spec.listeners[0].hostname: expected no hostname on a TCP "
+		  "listener (it takes connections, not host names), got \"x.example\"" },
+		{ "connectTimeout under 100ms", AGP_SVC("backend: {tcp: {connectTimeout: 50ms}}"),
+		  "t.yaml:21:35: spec.backend.tcp.connectTimeout: expected a duration of at "
+		  "least 100ms, got \"50ms\"" },
+		{ "keepalive time under 1s", AGP("frontend: {tcp: {keepalive: {time: 500ms}}}"),
+		  "t.yaml:21:38: spec.frontend.tcp.keepalive.time: expected a duration of at "
+		  "least 1s, got \"500ms\"" },
+		{ "keepalive retries 0", AGP("frontend: {tcp: {keepalive: {retries: 0}}}"),
+		  "t.yaml:21:41: spec.frontend.tcp.keepalive.retries: expected a whole "
+		  "number from 1 to 64, got \"0\"" },
+		{ "http1IdleTimeout under 1s", AGP("frontend: {http: {http1IdleTimeout: 500ms}}"),
+		  "t.yaml:21:39: spec.frontend.http.http1IdleTimeout: expected a duration of "
+		  "at least 1s, got \"500ms\"" },
+		{ "policy request timeout 0s", AGP("traffic: {timeouts: {request: 0s}}"),
+		  "t.yaml:21:33: spec.traffic.timeouts.request: expected a duration of at "
+		  "least 1ms, got \"0s\"" },
+		{ "backend requestTimeout with a fraction",
+		  AGP_SVC("backend: {http: {requestTimeout: 1.5s}}"),
+		  "t.yaml:21:36: spec.backend.http.requestTimeout: expected a Gateway API "
+		  "duration (1 to 4 parts of up to 5 digits and h, m, s or ms, such as "
+		  "\"500ms\" or \"1m30s\"), got \"1.5s\"" },
+		{ "BackendTLSPolicy hostname a wildcard", BTLS_HOST("'*.b.test'", ""),
+		  "t.yaml:21:59: spec.validation.hostname: expected a lowercase host name "
+		  "such as \"backend.example.com\" (Gateway API PreciseHostname: no "
+		  "wildcard, no IP address), got \"*.b.test\"" },
+		{ "BackendTLSPolicy hostname an IP address", BTLS_HOST("10.0.0.1", ""),
+		  "t.yaml:21:59: spec.validation.hostname: expected a lowercase host name "
+		  "such as \"backend.example.com\" (Gateway API PreciseHostname: no "
+		  "wildcard, no IP address), got \"10.0.0.1\"" },
+		{ "BackendTLSPolicy hostname in capitals", BTLS_HOST("B.test", ""),
+		  "t.yaml:21:59: spec.validation.hostname: expected a lowercase host name "
+		  "such as \"backend.example.com\" (Gateway API PreciseHostname: no "
+		  "wildcard, no IP address), got \"B.test\"" },
+		{ "BackendTLSPolicy SAN hostname in capitals",
+		  BTLS_HOST("b.test", ", subjectAltNames: [{type: Hostname, hostname: B.test}]"),
+		  "t.yaml:21:112: spec.validation.subjectAltNames[0].hostname: expected a "
+		  "lowercase host name such as \"app.example.com\" or \"*.example.com\" "
+		  "(Gateway API Hostname), got \"B.test\"" },
+	};
+	struct loaded *l = *state;
+
+	expect_errors(l, cases, ARRAY_LEN(cases));
+	/* At the bounds, and a request of 0s (no timeout) bounds no try. */
+	load_ok(l, RULES("[{timeouts: {request: 2s, backendRequest: 2s}}]"), 0);
+	load_ok(l, RULES("[{timeouts: {request: 0s, backendRequest: 1h30m}}]"), 0);
+	load_ok(l, RULES("[{backendRefs: [{name: svc, port: 8000, weight: 1000000}]}]"), 0);
+	load_ok(l, RULES("[{matches: [{path: {type: RegularExpression, value: '/a//b.*'}}]}]"), 0);
+	load_ok(l, RULES("[{name: a}, {name: b}, {}, {}]"), 0);
+	load_ok(l,
+		K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw, sectionName: http}, {name: gw, "
+				    "sectionName: other}, {name: gw, namespace: other}]\n",
+		2);
+	load_ok(l, AGP("frontend: {tcp: {keepalive: {time: 1s, interval: 1s, retries: 64}}}"), 0);
+	load_ok(l, AGP_SVC("backend: {tcp: {connectTimeout: 100ms}, http: {requestTimeout: 1ms}}"),
+		0);
+	load_ok(l,
+		BTLS_HOST("b.test", ", subjectAltNames: [{type: Hostname, hostname: '*.b.test'}]"),
+		0);
+}
+
 static void test_config_rejects_null_match_values(void **state)
 {
 	/* No default to fall back on: a null here is an error. */
@@ -5251,6 +5412,7 @@ int main(void)
 		T(test_config_backend_tls_status),
 		T(test_k8s_grpcroute_matches),
 		T(test_config_rejects_bad_resources),
+		T(test_config_crd_rules),
 		T(test_config_rejects_bad_hosts_and_codes),
 		T(test_config_accepts_good_hosts),
 		T(test_config_rejects_bad_policy_targets),
