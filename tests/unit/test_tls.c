@@ -1417,6 +1417,21 @@ static void block(char *out, size_t cap, const char *pem)
 	out[n] = '\0';
 }
 
+/* `text` loaded, then vetted as the store vets a build; d holds what
+ * vetting said (the caller frees it and the config). */
+static struct sg_cfg *vetted(const char *text, struct sg_diag *d)
+{
+	struct sg_cfg *cfg;
+
+	sg_diag_init(d);
+	cfg = sg_cfg_load_text("t.yaml", text, d);
+	assert_non_null(cfg);
+	sg_diag_free(d);
+	sg_diag_init(d);
+	sg_tls_vet_secrets(cfg, d);
+	return cfg;
+}
+
 /* A Secret whose certificate does not load takes its listener out with a
  * warning naming where the listener is, its Gateway or its ListenerSet;
  * client CAs of which none loads do too (Accepted False,
@@ -1480,12 +1495,7 @@ static void test_vet_names_the_owner(void **state)
 	block(crt, sizeof(crt), cert_any.cert);
 	block(key, sizeof(key), cert_any.key);
 	snprintf(text, sizeof(text), "%s%s  tls.key: |\n%s", head, crt, key);
-	sg_diag_init(&d);
-	cfg = sg_cfg_load_text("t.yaml", text, &d);
-	assert_non_null(cfg);
-	sg_diag_free(&d);
-	sg_diag_init(&d);
-	sg_tls_vet_secrets(cfg, &d);
+	cfg = vetted(text, &d);
 	all = sg_diag_join(&d);
 	assert_int_equal(d.warnings, 3);
 	assert_non_null(strstr(all, "Gateway ns/gw: listener https: Secret ns/bad: certificate: "
@@ -1548,12 +1558,7 @@ static void test_vet_gateway_client_certificate(void **state)
 		block(crt, sizeof(crt), cert_a.cert);
 		block(key, sizeof(key), mixed ? cert_w.key : cert_a.key);
 		snprintf(text, sizeof(text), fmt, crt, key);
-		sg_diag_init(&d);
-		cfg = sg_cfg_load_text("t.yaml", text, &d);
-		assert_non_null(cfg);
-		sg_diag_free(&d);
-		sg_diag_init(&d);
-		sg_tls_vet_secrets(cfg, &d);
+		cfg = vetted(text, &d);
 		all = sg_diag_join(&d);
 		for (size_t i = 0; i < cfg->nresources; i++)
 			if (!strcmp(cfg->resources[i].kind, "Gateway"))
