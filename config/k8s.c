@@ -655,13 +655,16 @@ struct gw_listener_in {
 	const struct sg_node *tls, *allowed;
 };
 
-/* A listener's hostname: a Gateway API Hostname ("*." may lead). */
+/* A listener's hostname: a Gateway API Hostname ("*." may lead), or ""
+ * for none (as the CRD's CEL rules read it, and as configs write it). */
 static int f_listener_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			       const char *path)
 {
+	const char *const *h = dst;
+
 	if (sg_f_str(c, n, dst, path) == -1)
 		return -1;
-	if (*(const char **)dst && !gw_hostname_ok(*(const char **)dst, true))
+	if (*h && **h && !gw_hostname_ok(*h, true))
 		return sg_expected(c, n, path, HOSTNAME_WHAT);
 	return 0;
 }
@@ -1067,7 +1070,7 @@ static int build_gw_listener(struct sg_draft *b, const struct sg_res *r, const s
 					"protocol %s is not served (HTTP, HTTPS, TCP or "
 					"TLS)",
 					in.protocol));
-	if (proto == SG_PROTO_TCP && in.hostname)
+	if (proto == SG_PROTO_TCP && in.hostname && in.hostname[0])
 		return sg_expected(c, sg_map_get(n, "hostname"), sg_path_key(c, path, "hostname"),
 				   "no hostname on a TCP listener (it takes connections, not host "
 				   "names)");

@@ -4099,6 +4099,10 @@ static void test_config_crd_rules(void **state)
 
 	expect_errors(l, cases, ARRAY_LEN(cases));
 	/* At the bounds, and a request of 0s (no timeout) bounds no try. */
+	load_ok(l,
+		GW_LISTENERS("  - {name: a, port: 80, protocol: HTTP, hostname: ''}\n"
+			     "  - {name: b, port: 81, protocol: TCP, hostname: ''}\n"),
+		0);
 	load_ok(l, RULES("[{timeouts: {request: 2s, backendRequest: 2s}}]"), 0);
 	load_ok(l, RULES("[{timeouts: {request: 0s, backendRequest: 1h30m}}]"), 0);
 	load_ok(l, RULES("[{backendRefs: [{name: svc, port: 8000, weight: 1000000}]}]"), 0);
