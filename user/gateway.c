@@ -578,14 +578,15 @@ static uint64_t cert_stamp(const struct sg_cfg *cfg)
 			const struct sg_tls_cert *t = cfg->binds[i].listeners[j].tls;
 
 			if (t)
-				h = files_stamp(h, (const char *const[3]){ t->cert_path,
-									   t->key_path,
-									   t->root_path });
+				h = files_stamp(h,
+						(const char *const[3]){ t->cert_path, t->key_path,
+									t->root_path });
 		}
 	for (size_t i = 0; i < cfg->nbtls_files; i++) {
 		const struct sg_backend_tls *t = cfg->btls_files[i];
 
-		h = files_stamp(h, (const char *const[3]){ t->cert_path, t->key_path, t->root_path });
+		h = files_stamp(h,
+				(const char *const[3]){ t->cert_path, t->key_path, t->root_path });
 	}
 	return h;
 }

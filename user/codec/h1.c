@@ -247,9 +247,9 @@ bool sg_h1_method_ok(struct sg_h1_span m)
 	static const struct {
 		const char *name;
 		size_t len;
-	} standard[] = { { "GET", 3 },	   { "HEAD", 4 },    { "POST", 4 },
-			 { "PUT", 3 },	   { "DELETE", 6 },  { "CONNECT", 7 },
-			 { "OPTIONS", 7 }, { "TRACE", 5 },   { "PATCH", 5 } };
+	} standard[] = { { "GET", 3 },	   { "HEAD", 4 },   { "POST", 4 },
+			 { "PUT", 3 },	   { "DELETE", 6 }, { "CONNECT", 7 },
+			 { "OPTIONS", 7 }, { "TRACE", 5 },  { "PATCH", 5 } };
 	size_t i = 0;
 
 	while (i < m.len && !(m.p[i] >= 'a' && m.p[i] <= 'z'))
