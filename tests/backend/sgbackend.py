@@ -116,6 +116,8 @@ first occurrence of a parameter wins; an invalid value gives 400):
                      ones. A per-try timeout shorter than DUR therefore times
                      out the failing attempts while the succeeding one answers
                      promptly (subject to delay only).
+    header=NAME:VAL  one more response header on a Content-Length framed
+                     answer, e.g. "header=Retry-After:6" (URL-encode it).
     size=N           body of N bytes of a deterministic pattern, byte i having
                      the value i % 251, replacing the JSON body; streamed, so
                      N may be many GiB.
@@ -593,11 +595,13 @@ def send_body(conn, body, offset, length):
         conn.sendall(piece)
 
 
-def send_fixed(conn, ctx, req, status, body, ctype, close):
+def send_fixed(conn, ctx, req, status, body, ctype, close, extra=None):
     """Content-Length framed response (the default)."""
     bodyless = status in (204, 304)
     headers = [] if bodyless else [("Content-Type", ctype),
                                    ("Content-Length", str(body.length))]
+    if extra:
+        headers.append(extra)
     head = response_head(ctx, status, headers, close, req)
     if bodyless or req.method == "HEAD":
         conn.sendall(head)
@@ -762,6 +766,12 @@ class Params:
                       if "stall" in q else DEFAULT_STALL)
         self.every = (parse_duration(q["every"])
                       if "every" in q else 0.1)
+        self.header = None
+        if "header" in q:
+            name, sep, value = q["header"].partition(":")
+            if not sep or not name:
+                raise ValueError("header= wants NAME:VALUE")
+            self.header = (name, value.strip())
         self.mode = q.get("mode") or None
         if self.mode is not None and self.mode not in MODES:
             raise ValueError("unknown mode %r" % self.mode)
@@ -919,7 +929,8 @@ def handle_request(conn, reader, ctx, req):
     if mode in ("chunked", "closedelim"):
         send_closedelim(conn, ctx, req, status, body, ctype)
         return False
-    send_fixed(conn, ctx, req, status, body, ctype, not req.keep_alive)
+    send_fixed(conn, ctx, req, status, body, ctype, not req.keep_alive,
+               params.header)
     return req.keep_alive
 
 

@@ -6,7 +6,8 @@
  * gateway did; and the parser takes a head exactly when llhttp with the
  * gateway's checks takes it (tests/fuzz/h1_ref.h and ref_parse below, how
  * response heads were read before user/codec/h1.c read them itself), reading the
- * same fields. */
+ * same fields. An HTTP-date read from any field (as Retry-After's is read
+ * for an eviction) is written back as a date that reads the same. */
 #include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "tests/fuzz/fuzz.h"
 #include "tests/fuzz/h1_ref.h"
+#include "user/base/httpdate.h"
 #include "user/codec/h1.h"
 
 #define MAX_HEADERS 100
@@ -28,6 +30,18 @@ static bool same_span(struct sg_h1_span a, struct sg_h1_span b)
 	return a.len == b.len && (!a.len || memcmp(a.p, b.p, a.len) == 0);
 }
 
+static void check_date(struct sg_h1_span v)
+{
+	char text[SG_HTTP_DATE_LEN + 1];
+	time_t t, back;
+
+	if (!sg_http_date_parse(v.p, v.len, &t))
+		return;
+	FUZZ_CHECK(v.len >= 24 && v.len <= 33);
+	sg_http_date_format(t, text);
+	FUZZ_CHECK(sg_http_date_parse(text, SG_HTTP_DATE_LEN, &back) && back == t);
+}
+
 static void check_parsed(const struct sg_h1_resp *resp, const char *buf, size_t len)
 {
 	FUZZ_CHECK(resp->head_len >= 4 && resp->head_len <= len);
@@ -39,6 +53,7 @@ static void check_parsed(const struct sg_h1_resp *resp, const char *buf, size_t 
 		FUZZ_CHECK(resp->headers[i].name.len);
 		FUZZ_CHECK(in_head(resp->headers[i].name, buf, resp->head_len));
 		FUZZ_CHECK(in_head(resp->headers[i].value, buf, resp->head_len));
+		check_date(resp->headers[i].value);
 	}
 	FUZZ_CHECK(resp->content_length >= -1);
 	FUZZ_CHECK(!(resp->chunked && resp->content_length >= 0));

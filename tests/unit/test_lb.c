@@ -13,7 +13,9 @@
 #include "policy/route.h"
 #include "policy/session.h"
 #include "user/core/lb.h"
+#include "user/base/httpdate.h"
 #include "user/base/loop.h"
+#include "user/codec/h1.h"
 #include "fakeclock.h"
 
 static struct sg_endpoint eps3[] = { { "10.0.0.1", 80 }, { "10.0.0.2", 80 }, { "10.0.0.3", 80 } };
@@ -306,6 +308,73 @@ static void test_lb_session_named_endpoint(void **state)
 	sg_loop_free(loop);
 }
 
+/* retry_after(HEAD, NOW): sg_lb_retry_after of the response head HEAD
+ * (its fields, CRLF-separated, after the status line), in seconds, -1 for
+ * SG_DUR_UNSET. */
+static double retry_after(const char *status_line, const char *fields, time_t now)
+{
+	struct sg_h1_header h[16];
+	struct sg_h1_resp resp = { .headers = h, .headers_cap = 16 };
+	char head[1024];
+	sg_dur d;
+
+	snprintf(head, sizeof(head), "%s\r\n%s\r\n", status_line, fields);
+	assert_int_equal(sg_h1_parse_response(head, strlen(head), 16, &resp), SG_H1_DONE);
+	d = sg_lb_retry_after(&resp, now);
+	return d == SG_DUR_UNSET ? -1 : (double)d / 1e9;
+}
+
+#define TOO_MANY "HTTP/1.1 429 Too Many Requests"
+
+/* What a 429 asks for, read as agentgateway's outlierdetection.rs reads it
+ * (its own test cases), and nothing for any other status. */
+static void test_lb_retry_after(void **unused)
+{
+	const time_t now = 1798761599; /* Thu, 31 Dec 2026 23:59:59 GMT */
+	char date[SG_HTTP_DATE_LEN + 1], field[64];
+
+	assert_true(retry_after(TOO_MANY, "Retry-After: 120\r\n", now) == 120);
+	assert_true(retry_after(TOO_MANY, "Retry-After: 0\r\n", now) == 0);
+	assert_true(retry_after("HTTP/1.1 503 Busy", "Retry-After: 120\r\n", now) == -1);
+	assert_true(retry_after(TOO_MANY, "Retry-After: 120s\r\n", now) == -1);
+	assert_true(retry_after(TOO_MANY, "Retry-After: invalid\r\n", now) == -1);
+	assert_true(retry_after(TOO_MANY, "Retry-After:\r\n", now) == -1);
+	assert_true(retry_after(TOO_MANY, "", now) == -1);
+	/* a date: the time until it; a past one is not read */
+	sg_http_date_format(now + 300, date);
+	snprintf(field, sizeof(field), "Retry-After: %s\r\n", date);
+	assert_true(retry_after(TOO_MANY, field, now) == 300);
+	sg_http_date_format(now - 300, date);
+	snprintf(field, sizeof(field), "Retry-After: %s\r\n", date);
+	assert_true(retry_after(TOO_MANY, field, now) == -1);
+	/* an unreadable Retry-After gives way to the next header */
+	assert_true(retry_after(TOO_MANY, "Retry-After: soon\r\nretry-after-ms: 1500\r\n", now) ==
+		    1.5);
+	/* x-ratelimit-reset: seconds below 30 days, else a Unix time */
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset: 1234\r\n", now) == 1234);
+	snprintf(field, sizeof(field), "x-ratelimit-reset: %lld\r\n", (long long)now + 240);
+	assert_true(retry_after(TOO_MANY, field, now) == 240);
+	snprintf(field, sizeof(field), "x-ratelimit-reset: %lld\r\n", (long long)now - 99999);
+	assert_true(retry_after(TOO_MANY, field, now) == -1);
+	/* the reset durations: Go's form or seconds, the least of them */
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-requests: 5m\r\n", now) == 300);
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-tokens: 2m30s\r\n", now) == 150);
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-requests-day: 24h\r\n", now) == 86400);
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-tokens-minute: 60s\r\n", now) == 60);
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-requests: 120\r\n", now) == 120);
+	assert_true(
+		retry_after(TOO_MANY,
+			    "x-ratelimit-reset-requests: 300\r\nx-ratelimit-reset-tokens: 60\r\n",
+			    now) == 60);
+	assert_true(retry_after(TOO_MANY,
+				"x-ratelimit-reset-requests-day: 33011.382867097855\r\n"
+				"x-ratelimit-reset-tokens-minute: 11.1\r\n",
+				now) == 11.1);
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-requests: 1m2x\r\n", now) == -1);
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-requests: -1m\r\n", now) == -1);
+	assert_true(retry_after(TOO_MANY, "x-ratelimit-reset-tokens: abc\r\n", now) == -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_lb_weights_honoured),
 		cmocka_unit_test(test_lb_retry_prefers_untried),
 		cmocka_unit_test(test_lb_session_named_endpoint),
+		cmocka_unit_test(test_lb_retry_after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

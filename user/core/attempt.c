@@ -44,11 +44,14 @@ static void judge(struct sg_attempt *a, uint16_t status)
 {
 	const struct sg_retry *r = a->route ? a->route->eff_retry : NULL;
 
+	sg_dur fallback = a->has_retry_after ? a->retry_after : r ? r->backoff : SG_DUR_UNSET;
+
+	a->has_retry_after = false; /* the next try's answer says its own */
 	if (!a->lb_ep || a->lb_judged)
 		return;
 	a->lb_judged = true;
 	sg_lb_judge(sg_pool_lb(a->pool), a->lb_ep, a->backend ? a->backend->eff_health : NULL,
-		    r ? r->backoff : SG_DUR_UNSET, status, a->try_ns ? now_ns(a) - a->try_ns : 0);
+		    fallback, status, a->try_ns ? now_ns(a) - a->try_ns : 0);
 }
 
 /* The current try no longer counts as outstanding at its endpoint. */

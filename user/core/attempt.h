@@ -167,6 +167,11 @@ struct sg_attempt {
 	 * healthy or not once, at its response head or failure. NULL: none. */
 	struct sg_lb_ep *lb_ep;
 	bool lb_judged;
+	/* The current try's 429 asked for this wait (sg_lb_retry_after), set
+	 * by the owner before sg_attempt_took: the eviction's time when the
+	 * health policy gives none, before the route's retry backoff. */
+	bool has_retry_after;
+	sg_dur retry_after;
 
 	/* Metrics: the request's (listener, route) series; loop ns when the
 	 * request, the current try and its connect began (0: none running);

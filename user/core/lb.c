@@ -15,7 +15,9 @@
 #include "policy/health.h"
 #include "policy/route.h"
 #include "policy/session.h"
+#include "user/base/httpdate.h"
 #include "user/base/loop.h"
+#include "user/codec/h1.h"
 
 struct sg_lb_ep {
 	struct sg_lb_ep *next; /* hash chain */
@@ -273,6 +275,95 @@ static void evict(struct sg_lb *lb, struct sg_lb_ep *e, sg_dur d, const struct s
 	addu(&lb->evictions, 1);
 	addu(&lb->nevicted, 1);
 	sg_timer_arm(lb->loop, &e->timer, until);
+}
+
+/* A value of unsigned decimal digits, as Rust's u64 parse reads one (a
+ * leading '+' allowed); false when it is not one or overflows. */
+static bool read_u64(const struct sg_h1_span *v, uint64_t *out)
+{
+	size_t i = v->len && v->p[0] == '+';
+
+	if (i == v->len)
+		return false;
+	*out = 0;
+	for (; i < v->len; i++) {
+		if (v->p[i] < '0' || v->p[i] > '9' || *out > (UINT64_MAX - 9) / 10)
+			return false;
+		*out = *out * 10 + (uint64_t)(v->p[i] - '0');
+	}
+	return true;
+}
+
+static sg_dur scaled(uint64_t v, sg_dur unit)
+{
+	return v > (uint64_t)(INT64_MAX / unit) ? INT64_MAX : (sg_dur)v * unit;
+}
+
+/* Seconds from now until Unix time `at`; SG_DUR_UNSET when it is past. */
+static sg_dur until(time_t now, uint64_t at)
+{
+	return at < (uint64_t)now ? SG_DUR_UNSET : scaled(at - (uint64_t)now, SG_DUR_S(1));
+}
+
+/* A reset header's Go duration, or seconds when it ends in a digit
+ * ("11.1" is 11.1 s). Only visible ASCII, as the http crate's to_str. */
+static sg_dur reset_duration(const struct sg_h1_span *v)
+{
+	char text[64];
+	sg_dur d;
+
+	if (!v->len || v->len > sizeof(text) - 2)
+		return SG_DUR_UNSET;
+	for (size_t i = 0; i < v->len; i++)
+		if ((unsigned char)v->p[i] < 0x20 || (unsigned char)v->p[i] > 0x7e)
+			return SG_DUR_UNSET;
+	memcpy(text, v->p, v->len);
+	text[v->len] = 0;
+	if (sg_dur_parse(text, &d, NULL, 0) == 0)
+		return d;
+	if (text[v->len - 1] < '0' || text[v->len - 1] > '9')
+		return SG_DUR_UNSET;
+	text[v->len] = 's';
+	text[v->len + 1] = 0;
+	return sg_dur_parse(text, &d, NULL, 0) == 0 ? d : SG_DUR_UNSET;
+}
+
+sg_dur sg_lb_retry_after(const struct sg_h1_resp *resp, time_t now)
+{
+	static const char *const resets[] = { "x-ratelimit-reset-requests",
+					      "x-ratelimit-reset-tokens",
+					      "x-ratelimit-reset-requests-day",
+					      "x-ratelimit-reset-tokens-minute" };
+	const struct sg_h1_span *v;
+	sg_dur least = SG_DUR_UNSET;
+	uint64_t n;
+	time_t at;
+
+	if (resp->status != 429)
+		return SG_DUR_UNSET;
+	if ((v = sg_h1_find(resp->headers, resp->nheaders, "retry-after"))) {
+		if (read_u64(v, &n))
+			return scaled(n, SG_DUR_S(1));
+		if (sg_http_date_parse(v->p, v->len, &at) && at >= now)
+			return until(now, (uint64_t)at);
+	}
+	if ((v = sg_h1_find(resp->headers, resp->nheaders, "retry-after-ms")) && read_u64(v, &n))
+		return scaled(n, SG_DUR_MS(1));
+	if ((v = sg_h1_find(resp->headers, resp->nheaders, "x-ratelimit-reset")) &&
+	    read_u64(v, &n)) {
+		if (n < 30 * 86400) /* seconds; past that, a Unix time */
+			return scaled(n, SG_DUR_S(1));
+		if (until(now, n) != SG_DUR_UNSET)
+			return until(now, n);
+	}
+	for (size_t i = 0; i < sizeof(resets) / sizeof(resets[0]); i++) {
+		sg_dur d;
+
+		if ((v = sg_h1_find(resp->headers, resp->nheaders, resets[i])) &&
+		    (d = reset_duration(v)) != SG_DUR_UNSET && (least == SG_DUR_UNSET || d < least))
+			least = d;
+	}
+	return least;
 }
 
 bool sg_lb_judge(struct sg_lb *lb, struct sg_lb_ep *e, const struct sg_health_policy *p,

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "config/cfg.h"
 #include "user/base/json.h"
@@ -52,9 +53,21 @@ bool sg_lb_pick_session(struct sg_lb *lb, const struct sg_brefs *backends, uint6
 void sg_lb_begin(struct sg_lb_ep *e);
 void sg_lb_end(struct sg_lb_ep *e);
 
+/* How long a 429 answer asks its sender to wait, as agentgateway reads it
+ * for an eviction (its http/outlierdetection.rs), `now` the wall clock:
+ * Retry-After (seconds, or an HTTP-date not past), else retry-after-ms,
+ * else x-ratelimit-reset (seconds below 30 days, else a Unix time not
+ * past), else the least of x-ratelimit-reset-requests, -tokens,
+ * -requests-day and -tokens-minute (Go durations, or seconds when the
+ * value ends in a digit). SG_DUR_UNSET for any other status, or when none
+ * of them can be read. */
+struct sg_h1_resp;
+sg_dur sg_lb_retry_after(const struct sg_h1_resp *resp, time_t now);
+
 /* A try to e got response `status` (0: none: it failed) after
  * `latency_ns`, under its backend's health policy `p` (NULL: none) and
- * `fallback` eviction time (the route's retry backoff, or SG_DUR_UNSET):
+ * `fallback` eviction time (a 429's sg_lb_retry_after, else the route's
+ * retry backoff, else SG_DUR_UNSET):
  * updates its health, latency and failure run, and evicts it when
  * policy/health.h says so and it is not evicted already. Returns true when
  * this try evicted it. */

@@ -20,6 +20,7 @@
 #include "policy/session.h"
 #include "user/base/log.h"
 #include "user/core/authzcall.h"
+#include "user/core/lb.h"
 #include "user/core/mcpauthn.h"
 #include "user/core/reqheld.h"
 #include "user/core/oidcflow.h"
@@ -1063,6 +1064,10 @@ bool sg_request_took_response(struct sg_request *r, const struct sg_h1_resp *res
 		sg_request_input(r, &in);
 		sg_celreq_view_of(&v, &in, resp);
 		wanted = sg_celreq_true(p->condition, &v);
+	}
+	if (resp->status == 429 && r->at.lb_ep && r->at.backend && r->at.backend->eff_health) {
+		r->at.retry_after = sg_lb_retry_after(resp, time(NULL));
+		r->at.has_retry_after = r->at.retry_after != SG_DUR_UNSET;
 	}
 	return sg_attempt_took(&r->at, resp->status, wanted);
 }
