@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "config/filters.h"
+#include "config/k8s.h"
 
 /* ---- header modifiers -------------------------------------------------- */
 
@@ -165,7 +166,8 @@ struct redirect_in {
 };
 
 /* A redirect's or rewrite's hostname (Gateway API PreciseHostname): a host
- * name in lowercase. */
+ * name in lowercase, without the trailing dot a Location or Host would
+ * carry on. */
 static int f_precise_hostname(struct sg_pctx *c, const struct sg_node *n, void *dst,
 			      const char *path)
 {
@@ -173,10 +175,10 @@ static int f_precise_hostname(struct sg_pctx *c, const struct sg_node *n, void *
 
 	if (sg_f_hostname(c, n, dst, path) == -1)
 		return -1;
-	for (const char *p = *h; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			return sg_expected(c, n, path,
-					   "a host name in lowercase (PreciseHostname)");
+	if (!sg_k8s_hostname_ok(*h, false))
+		return sg_expected(c, n, path,
+				   "a host name in lowercase, with no trailing dot "
+				   "(PreciseHostname)");
 	return 0;
 }
 

@@ -107,10 +107,7 @@ bool sg_k8s_namespace_ok(const char *ns)
 	"a lowercase host name such as \"app.example.com\" or \"*.example.com\" (Gateway API "     \
 	"Hostname)"
 
-/* A Gateway API Hostname ("*." may lead it when `wildcard`) or
- * PreciseHostname, as the CRDs' patterns take them: lowercase RFC 1123
- * labels, no trailing dot. */
-static bool gw_hostname_ok(const char *h, bool wildcard)
+bool sg_k8s_hostname_ok(const char *h, bool wildcard)
 {
 	if (wildcard && !strncmp(h, "*.", 2))
 		h += 2;
@@ -664,7 +661,7 @@ static int f_listener_hostname(struct sg_pctx *c, const struct sg_node *n, void 
 
 	if (sg_f_str(c, n, dst, path) == -1)
 		return -1;
-	if (*h && **h && !gw_hostname_ok(*h, true))
+	if (*h && **h && !sg_k8s_hostname_ok(*h, true))
 		return sg_expected(c, n, path, HOSTNAME_WHAT);
 	return 0;
 }
@@ -2121,7 +2118,7 @@ static int f_route_hostnames(struct sg_pctx *c, const struct sg_node *n, void *d
 	if (sg_f_strs(c, n, dst, path) == -1)
 		return -1;
 	for (size_t i = 0; i < v->n; i++) {
-		if (!gw_hostname_ok(v->v[i], true))
+		if (!sg_k8s_hostname_ok(v->v[i], true))
 			return sg_expected(c, n->items[i], sg_path_idx(c, path, i), HOSTNAME_WHAT);
 	}
 	return 0;
@@ -2553,6 +2550,22 @@ static int build_tlsroute(struct sg_draft *b, struct sg_res *r)
 	if (sg_need_seq(c, in.parents, "spec.parentRefs") == -1 ||
 	    sg_need_seq(c, in.rules, "spec.rules") == -1)
 		return -1;
+	/* v1's CRD requires hostnames (1 to 1024); the alphas' leave them
+	 * optional. */
+	if (!strcmp(r->api, "gateway.networking.k8s.io/v1") &&
+	    (in.hostnames.n == 0 || in.hostnames.n > 1024)) {
+		const struct sg_node *h = sg_map_get(r->spec, "hostnames");
+
+		if (!h) {
+			sg_diag_err(c->d, r->spec,
+				    "spec: missing required field \"hostnames\" (a TLSRoute of "
+				    "gateway.networking.k8s.io/v1 names 1 to 1024 SNI host names)");
+			return -1;
+		}
+		return sg_expected(c, h, "spec.hostnames",
+				   "1 to 1024 SNI host names (a TLSRoute of "
+				   "gateway.networking.k8s.io/v1)");
+	}
 	if (in.rules->n != 1)
 		return sg_expected(c, in.rules, "spec.rules",
 				   "exactly one rule (a TLSRoute rule has no matches to choose "
@@ -3485,7 +3498,7 @@ static int btls_sans(struct sg_pctx *c, const struct sg_node *n, struct sg_strs 
 			return sg_expected(c, n->items[i], p,
 					   "{type: Hostname, hostname: NAME} or {type: URI, uri: "
 					   "URI}");
-		if (v[1] && !gw_hostname_ok(v[1], true))
+		if (v[1] && !sg_k8s_hostname_ok(v[1], true))
 			return sg_expected(c, sg_map_get(n->items[i], "hostname"),
 					   sg_path_key(c, p, "hostname"), HOSTNAME_WHAT);
 		slot = sg_arena_push(c->a, &out->v, &out->n, &out->cap, sizeof(*slot));
@@ -3522,7 +3535,7 @@ static const struct sg_backend_tls *btls_validation(struct sg_draft *b, struct s
 	t->hostname = in.hostname;
 	/* PreciseHostname: the CRD's pattern refuses a wildcard, its
 	 * definition an IP address (SNI carries none, RFC 6066 §3). */
-	if (!gw_hostname_ok(in.hostname, false) ||
+	if (!sg_k8s_hostname_ok(in.hostname, false) ||
 	    !sg_sni_name_valid(in.hostname, strlen(in.hostname))) {
 		sg_expected(c, sg_map_get(n, "hostname"), "spec.validation.hostname",
 			    "a lowercase host name such as \"backend.example.com\" (Gateway API "

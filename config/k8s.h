@@ -19,6 +19,10 @@ bool sg_k8s_namespace_ok(const char *ns);
 #define SG_K8S_NAMESPACE_RULE                                                                      \
 	"a lowercase RFC 1123 label (a-z, 0-9 and '-', a letter or digit at each end, at "         \
 	"most 63 characters)"
+/* A Gateway API Hostname ("*." may lead it when `wildcard`) or
+ * PreciseHostname, as the CRDs' patterns take them: lowercase RFC 1123
+ * labels, no trailing dot. */
+bool sg_k8s_hostname_ok(const char *h, bool wildcard);
 /* Build every collected resource into b->cfg, in dependency order. Returns
  * 0, or -1 after recording errors. */
 int sg_k8s_build(struct sg_draft *b);

@@ -3874,8 +3874,8 @@ static void test_config_rejects_bad_resources(void **state)
 				      "  rules: [{filters: [{type: RequestRedirect, "
 				      "requestRedirect: {hostname: Example.ORG}}]}]\n",
 		  "t.yaml:21:74: spec.rules[0].filters[0].requestRedirect.hostname: expected a "
-		  "host "
-		  "name in lowercase (PreciseHostname), got \"Example.ORG\"" },
+		  "host name in lowercase, with no trailing dot (PreciseHostname), got "
+		  "\"Example.ORG\"" },
 		{ "HTTPRoute hostname an address",
 		  K8S_BASE ROUTE_HEAD "  parentRefs: [{name: gw}]\n"
 				      "  hostnames: [\"[::1]\"]\n",
@@ -3970,6 +3970,12 @@ static void test_config_rejects_bad_resources(void **state)
 #define AGP_SVC(section)                                                                           \
 	K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n  " section   \
 			     "\n"
+#define TLSROUTE(version, hostnames)                                                               \
+	K8S_BASE "apiVersion: gateway.networking.k8s.io/" version "\n"                             \
+		 "kind: TLSRoute\n"                                                                \
+		 "metadata: {name: t, namespace: ns}\n"                                            \
+		 "spec: {" hostnames "parentRefs: [{name: gw}], rules: [{backendRefs: [{name: "    \
+		 "svc, port: 8000}]}]}\n"
 #define BTLS_HOST(host, sans)                                                                      \
 	K8S_BASE "apiVersion: gateway.networking.k8s.io/v1\n"                                      \
 		 "kind: BackendTLSPolicy\n"                                                        \
@@ -4089,6 +4095,23 @@ static void test_config_crd_rules(void **state)
 		  "t.yaml:21:59: spec.validation.hostname: expected a lowercase host name "
 		  "such as \"backend.example.com\" (Gateway API PreciseHostname: no "
 		  "wildcard, no IP address), got \"B.test\"" },
+		{ "a TLSRoute v1 without hostnames", TLSROUTE("v1", ""),
+		  "t.yaml:19:7: spec: missing required field \"hostnames\" (a TLSRoute of "
+		  "gateway.networking.k8s.io/v1 names 1 to 1024 SNI host names)" },
+		{ "a TLSRoute v1 with no hostname", TLSROUTE("v1", "hostnames: [], "),
+		  "t.yaml:19:19: spec.hostnames: expected 1 to 1024 SNI host names (a "
+		  "TLSRoute of gateway.networking.k8s.io/v1), got an empty list" },
+		{ "a redirect hostname with a trailing dot",
+		  RULES("[{filters: [{type: RequestRedirect, requestRedirect: {hostname: "
+			"a.example.}}]}]"),
+		  "t.yaml:21:74: spec.rules[0].filters[0].requestRedirect.hostname: expected a "
+		  "host name in lowercase, with no trailing dot (PreciseHostname), got "
+		  "\"a.example.\"" },
+		{ "a rewrite hostname with a trailing dot",
+		  RULES("[{filters: [{type: URLRewrite, urlRewrite: {hostname: a.example.}}]}]"),
+		  "t.yaml:21:64: spec.rules[0].filters[0].urlRewrite.hostname: expected a host "
+		  "name in lowercase, with no trailing dot (PreciseHostname), got "
+		  "\"a.example.\"" },
 		{ "BackendTLSPolicy SAN hostname in capitals",
 		  BTLS_HOST("b.test", ", subjectAltNames: [{type: Hostname, hostname: B.test}]"),
 		  "t.yaml:21:112: spec.validation.subjectAltNames[0].hostname: expected a "
@@ -4117,6 +4140,14 @@ static void test_config_crd_rules(void **state)
 		0);
 	load_ok(l,
 		BTLS_HOST("b.test", ", subjectAltNames: [{type: Hostname, hostname: '*.b.test'}]"),
+		0);
+	/* (the Gateway has no TLS listener for them: not attached) */
+	load_ok(l, TLSROUTE("v1alpha2", ""), 1);
+	load_ok(l, TLSROUTE("v1alpha3", ""), 1);
+	load_ok(l, TLSROUTE("v1", "hostnames: [a.example], "), 1);
+	load_ok(l,
+		RULES("[{filters: [{type: RequestRedirect, requestRedirect: {hostname: "
+		      "a.example}}]}]"),
 		0);
 }
 
