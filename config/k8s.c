@@ -5161,6 +5161,102 @@ static int ls_before(const void *x, const void *y)
 
 /* Every ListenerSet and XListenerSet, in precedence order (after the
  * Gateways, whose listeners come first). */
+/* The CRDs' minItems and maxItems on the lists a user writes: the API
+ * server refuses a resource past them. A path is read from spec: keys,
+ * and "[]" for each item of a list. */
+static const struct list_bound {
+	const char *kind, *path;
+	size_t min, max;
+} list_bounds[] = {
+	{ "Gateway", "listeners", 1, 64 },
+	{ "Gateway", "listeners[].tls.certificateRefs", 0, 64 },
+	{ "Gateway", "listeners[].allowedRoutes.kinds", 0, 8 },
+	{ "HTTPRoute", "parentRefs", 0, 32 },
+	{ "HTTPRoute", "hostnames", 0, 16 },
+	{ "HTTPRoute", "rules", 0, 16 },
+	{ "HTTPRoute", "rules[].matches", 0, 64 },
+	{ "HTTPRoute", "rules[].matches[].headers", 0, 16 },
+	{ "HTTPRoute", "rules[].matches[].queryParams", 0, 16 },
+	{ "HTTPRoute", "rules[].filters", 0, 16 },
+	{ "HTTPRoute", "rules[].backendRefs", 0, 16 },
+	{ "HTTPRoute", "rules[].backendRefs[].filters", 0, 16 },
+	{ "GRPCRoute", "parentRefs", 0, 32 },
+	{ "GRPCRoute", "hostnames", 0, 16 },
+	{ "GRPCRoute", "rules", 0, 16 },
+	{ "GRPCRoute", "rules[].matches", 0, 64 },
+	{ "GRPCRoute", "rules[].matches[].headers", 0, 16 },
+	{ "GRPCRoute", "rules[].filters", 0, 16 },
+	{ "GRPCRoute", "rules[].backendRefs", 0, 16 },
+	{ "GRPCRoute", "rules[].backendRefs[].filters", 0, 16 },
+	{ "TCPRoute", "parentRefs", 0, 32 },
+	{ "TCPRoute", "rules", 1, 16 },
+	{ "TCPRoute", "rules[].backendRefs", 1, 16 },
+	{ "TLSRoute", "parentRefs", 0, 32 },
+	{ "TLSRoute", "hostnames", 0, 1024 },
+	{ "TLSRoute", "rules[].backendRefs", 1, 16 },
+};
+
+/* The list at `rest` below n (path: n's, for the message) within lb's
+ * bounds; what is missing or not a list is left to the resource's parser. */
+static int bound_list(struct sg_pctx *c, const struct sg_node *n, const char *rest,
+		      const char *path, const struct list_bound *lb)
+{
+	size_t klen = strcspn(rest, ".[");
+	bool each = rest[klen] == '[';
+	const char *next = rest + klen + (each ? 2 : 0);
+	char key[64], sub[232];
+	const struct sg_node *v;
+
+	snprintf(key, sizeof(key), "%.*s", (int)klen, rest);
+	snprintf(sub, sizeof(sub), "%.160s.%s", path, key);
+	if (!(v = sg_map_get(n, key)) || v->kind != SG_NODE_SEQ)
+		return 0;
+	if (!each) {
+		if (v->n >= lb->min && v->n <= lb->max)
+			return 0;
+		sg_diag_err(c->d, v, "%s: expected %zu to %zu items (the %s CRD's bounds), got %zu",
+			    sub, lb->min, lb->max, lb->kind, v->n);
+		return -1;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		char item[sizeof(sub) + 24];
+
+		snprintf(item, sizeof(item), "%s[%zu]", sub, i);
+		if (bound_list(c, v->items[i], *next == '.' ? next + 1 : next, item, lb) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* r's lists within the CRD's bounds; and, for an HTTPRoute or GRPCRoute,
+ * its CEL rule: at most 128 matches over all its rules. */
+static int bound_lists(struct sg_pctx *c, const struct sg_res *r)
+{
+	const struct sg_node *rules = sg_map_get(r->spec, "rules");
+	size_t matches = 0;
+
+	if (!r->spec)
+		return 0;
+	for (size_t i = 0; i < sizeof(list_bounds) / sizeof(list_bounds[0]); i++)
+		if (!strcmp(list_bounds[i].kind, r->kind) &&
+		    bound_list(c, r->spec, list_bounds[i].path, "spec", &list_bounds[i]) == -1)
+			return -1;
+	if (strcmp(r->kind, "HTTPRoute") && strcmp(r->kind, "GRPCRoute"))
+		return 0;
+	for (size_t i = 0; rules && rules->kind == SG_NODE_SEQ && i < rules->n; i++) {
+		const struct sg_node *m = sg_map_get(rules->items[i], "matches");
+
+		matches += m && m->kind == SG_NODE_SEQ ? m->n : 0;
+	}
+	if (matches <= 128)
+		return 0;
+	sg_diag_err(c->d, rules,
+		    "spec.rules: expected at most 128 matches over all rules (the %s CRD's "
+		    "bound), got %zu",
+		    r->kind, matches);
+	return -1;
+}
+
 static int build_listenersets(struct sg_draft *b)
 {
 	struct sg_res **ls = NULL;
@@ -5179,7 +5275,7 @@ static int build_listenersets(struct sg_draft *b)
 	if (n)
 		qsort(ls, n, sizeof(*ls), ls_before);
 	for (size_t i = 0; i < n; i++)
-		if (build_listenerset(b, ls[i]) == -1)
+		if (bound_lists(&b->c, ls[i]) == -1 || build_listenerset(b, ls[i]) == -1)
 			ret = -1;
 	return ret;
 }
@@ -5192,7 +5288,8 @@ static int build_kind(struct sg_draft *b, const char *kind,
 	int ret = 0;
 
 	for (size_t i = 0; i < b->nres; i++)
-		if (!strcmp(b->res[i].kind, kind) && fn(b, &b->res[i]) == -1)
+		if (!strcmp(b->res[i].kind, kind) &&
+		    (bound_lists(&b->c, &b->res[i]) == -1 || fn(b, &b->res[i]) == -1))
 			ret = -1;
 	return ret;
 }

@@ -3970,6 +3970,13 @@ static void test_config_rejects_bad_resources(void **state)
 #define AGP_SVC(section)                                                                           \
 	K8S_BASE POLICY_HEAD "  targetRefs: [{group: '', kind: Service, name: svc}]\n  " section   \
 			     "\n"
+#define HDR16                                                                                      \
+	"{name: a, value: a}, {name: b, value: b}, {name: c, value: c}, {name: d, value: d}, "     \
+	"{name: e, value: e}, {name: f, value: f}, {name: g, value: g}, {name: h, value: h}, "     \
+	"{name: i, value: i}, {name: j, value: j}, {name: k, value: k}, {name: l, value: l}, "     \
+	"{name: m, value: m}, {name: n, value: n}, {name: o, value: o}, {name: p, value: p}"
+#define M8 "{}, {}, {}, {}, {}, {}, {}, {}, "
+#define M43 "{matches: [" M8 M8 M8 M8 M8 "{}, {}, {}]}"
 #define TLSROUTE(version, hostnames)                                                               \
 	K8S_BASE "apiVersion: gateway.networking.k8s.io/" version "\n"                             \
 		 "kind: TLSRoute\n"                                                                \
@@ -4112,6 +4119,22 @@ static void test_config_crd_rules(void **state)
 		  "t.yaml:21:64: spec.rules[0].filters[0].urlRewrite.hostname: expected a host "
 		  "name in lowercase, with no trailing dot (PreciseHostname), got "
 		  "\"a.example.\"" },
+		{ "17 rules",
+		  RULES("[{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}]"),
+		  "t.yaml:21:10: spec.rules: expected 0 to 16 items (the HTTPRoute CRD's bounds), "
+		  "got 17" },
+		{ "17 headers in a match",
+		  RULES("[{}, {matches: [{}, {headers: [" HDR16 ", {name: q, value: q}]}]}]"),
+		  "t.yaml:21:40: spec.rules[1].matches[1].headers: expected 0 to 16 items (the "
+		  "HTTPRoute CRD's bounds), got 17" },
+		{ "a Gateway without listeners",
+		  "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+		  "metadata: {name: gw, namespace: ns}\nspec: {listeners: []}\n",
+		  "t.yaml:4:19: spec.listeners: expected 1 to 64 items (the Gateway CRD's bounds), "
+		  "got 0" },
+		{ "129 matches over three rules", RULES("[" M43 ", " M43 ", " M43 "]"),
+		  "t.yaml:21:10: spec.rules: expected at most 128 matches over all rules (the "
+		  "HTTPRoute CRD's bound), got 129" },
 		{ "BackendTLSPolicy SAN hostname in capitals",
 		  BTLS_HOST("b.test", ", subjectAltNames: [{type: Hostname, hostname: B.test}]"),
 		  "t.yaml:21:112: spec.validation.subjectAltNames[0].hostname: expected a "
@@ -4142,6 +4165,8 @@ static void test_config_crd_rules(void **state)
 		BTLS_HOST("b.test", ", subjectAltNames: [{type: Hostname, hostname: '*.b.test'}]"),
 		0);
 	/* (the Gateway has no TLS listener for them: not attached) */
+	load_ok(l, RULES("[{}, {matches: [{}, {headers: [" HDR16 "]}]}]"), 0);
+	load_ok(l, RULES("[" M43 ", " M43 ", {matches: [" M8 M8 M8 M8 M8 "{}, {}]}]"), 0);
 	load_ok(l, TLSROUTE("v1alpha2", ""), 1);
 	load_ok(l, TLSROUTE("v1alpha3", ""), 1);
 	load_ok(l, TLSROUTE("v1", "hostnames: [a.example], "), 1);
