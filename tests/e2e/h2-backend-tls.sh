@@ -1,4 +1,4 @@
-# HTTP/2 to a backend over TLS: nghttpd serving TLS (ALPN h2) with a certificate signed by a CA the scenario makes, behind a standalone backend with `http.version: HTTP/2.0` and `backendTLS {root, hostname}`: curl HTTP/1.1 and --http2-prior-knowledge clients get a 2 MiB file byte-exact, 10 requests share one backend connection (splicegate_backend_connects_total 1, the rest pool reuse), a wrong CA and a wrong hostname are answered 503 `upstream call failed: tls: <cause>` and counted as kind="tls", and a TLS backend that does not offer h2 by ALPN (openssl s_server) is refused with the reason, never spoken to in clear text.
+# HTTP/2 to a backend over TLS: nghttpd serving TLS (ALPN h2) with a certificate signed by a CA the scenario makes, behind a standalone backend with `http.version: HTTP/2.0` and `backendTLS {root, hostname}`: curl HTTP/1.1 and --http2-prior-knowledge clients get a 2 MiB file byte-exact, 10 requests share one backend connection (splicegate_backend_connects_total 1, the rest pool reuse), a wrong CA and a wrong hostname are answered 503 `upstream call failed: tls: <cause>` and counted as kind="tls", and a TLS backend that does not offer h2 by ALPN (openssl s_server) is refused with the reason, never spoken to in clear text; an HTTP/1 backend whose alpn offers h2 and gets it is refused with the reason, never spoken HTTP/1 to.
 . "$(dirname "$0")/lib.sh"
 
 # A CA and the backend's certificate for b.test (SAN), and another CA.
@@ -47,6 +47,15 @@ YAML
 	backend wrongca wrongca "$H2S" "$WORK/other.crt" b.test
 	backend wronghost wronghost "$H2S" "$WORK/ca.crt" c.test
 	backend noh2 noh2 "$S1" "$WORK/ca.crt" b.test
+	cat <<YAML
+    - name: h1alpn
+      matches: [{path: {pathPrefix: /h1alpn/}}]
+      policies: {urlRewrite: {path: {prefix: /}}}
+      backends:
+      - host: 127.0.0.1:$H2S
+        policies:
+          backendTLS: {root: $WORK/ca.crt, hostname: b.test, alpn: [h2, http/1.1]}
+YAML
 } >"$WORK/config.yaml"
 
 start_gateway -c "$WORK/config.yaml" --workers 1 || finish
@@ -77,7 +86,10 @@ case "$H_CODE $H_BODY" in
 	pass "a TLS backend without h2 by ALPN: 503 with the cause, never clear text" ;;
 *) fail "a TLS backend without h2 by ALPN: $H_CODE '$H_BODY'" ;;
 esac
-check "TLS failures counted" "$(metric 'splicegate_attempt_failures_total{kind="tls"}')" 3
+hcall http://127.0.0.1:8080/h1alpn/big
+expect "an HTTP/1 backend that chose h2 by ALPN: 503 with the cause" 503 \
+	"upstream call failed: tls: the backend chose h2 by ALPN, and this backend speaks HTTP/1.1 (http.version: HTTP/2.0 makes it HTTP/2)"
+check "TLS failures counted" "$(metric 'splicegate_attempt_failures_total{kind="tls"}')" 4
 
 san_check
 finish

@@ -642,7 +642,16 @@ static int tls_step(struct sg_attempt *a)
 	switch (sg_backend_tls_begin(a->conn, a->backend, a->ep, a->tls_cause,
 				     sizeof(a->tls_cause))) {
 	case 1:
-		return 1;
+		/* Offered h2 by the policy's alpn and chosen: an HTTP/1 try
+		 * cannot speak it (agentgateway would switch to HTTP/2 here;
+		 * splicegate makes a backend HTTP/2 by http.version only). */
+		if (!sg_tls_h2(a->conn->tls))
+			return 1;
+		snprintf(a->tls_cause, sizeof(a->tls_cause),
+			 "the backend chose h2 by ALPN, and this backend speaks HTTP/1.1 "
+			 "(http.version: HTTP/2.0 makes it HTTP/2)");
+		sg_attempt_failed(a, SG_FAIL_TLS, 0);
+		return -1;
 	case 0:
 		waiting(a);
 		return 0;
