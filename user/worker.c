@@ -466,6 +466,7 @@ static void worker_free(struct sg_worker *w)
 	 * sessions give their arenas back to `pages` then. */
 	sg_loop_free(w->loop);
 	sg_pages_free(w->ctx.pages);
+	sg_preface_free(&w->ctx);
 	left = sg_frontend_release_mem(&w->ctx);
 	if (left) {
 		SG_ERR("worker %u: %zu connections not freed at exit", w->index, left);

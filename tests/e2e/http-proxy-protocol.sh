@@ -26,6 +26,11 @@ binds:
     protocol: HTTP
     routes:
     - name: pp
+      policies:
+        transformations:
+          request:
+            set:
+              x-dst: 'destination.address + ":" + string(destination.port)'
       backends:
       - host: 127.0.0.1:$B
 - port: $SP
@@ -52,10 +57,11 @@ YAML
 # header of KIND (v1, v2, v2-local, none, bad-v1, v2-long, v2-udp) naming
 # SRC as the client, then (over TLS after the header, with "tls") a
 # request for /echo, and prints the answer's
-# status line and the X-Forwarded-For the backend saw, or "closed" when
-# the gateway closed the connection without a byte.
+# status line and the X-Forwarded-For the backend saw (with PP_HEADER=NAME,
+# that header instead), or "closed" when the gateway closed the connection
+# without a byte.
 cat >"$WORK/ppclient.py" <<'PY'
-import json, socket, ssl, struct, sys
+import json, os, socket, ssl, struct, sys
 port, kind = int(sys.argv[1]), sys.argv[2]
 src = sys.argv[3] if len(sys.argv) > 3 else "203.0.113.7"
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
@@ -98,7 +104,8 @@ if not data:
 head, _, body = data.partition(b"\r\n\r\n")
 status = head.split(b"\r\n")[0].decode()
 try:
-    xff = json.loads(body)["headers"].get("X-Forwarded-For", [""])[0]
+    want = os.environ.get("PP_HEADER", "X-Forwarded-For").lower()
+    xff = ([v[0] for k, v in json.loads(body)["headers"].items() if k.lower() == want] + [""])[0]
 except Exception:
     xff = "?"
 print("%s|%s" % (status, xff))
@@ -155,6 +162,12 @@ check "v2 header: the backend sees the client it names" \
 	"$(python3 "$WORK/ppclient.py" 8080 v2 198.51.100.9)" "HTTP/1.1 200 OK|198.51.100.9"
 check "v2 LOCAL (a balancer's health check): the connection's own address" \
 	"$(python3 "$WORK/ppclient.py" 8080 v2-local)" "HTTP/1.1 200 OK|127.0.0.1"
+check "v1 header: CEL's destination is the one it names (agentgateway's local_addr)" \
+	"$(PP_HEADER=x-dst python3 "$WORK/ppclient.py" 8080 v1)" "HTTP/1.1 200 OK|10.0.0.1:8080"
+check "v2 header: CEL's destination is the one it names" \
+	"$(PP_HEADER=x-dst python3 "$WORK/ppclient.py" 8080 v2)" "HTTP/1.1 200 OK|10.0.0.1:8080"
+check "v2 LOCAL: CEL's destination is the gateway's own address" \
+	"$(PP_HEADER=x-dst python3 "$WORK/ppclient.py" 8080 v2-local)" "HTTP/1.1 200 OK|127.0.0.1:8080"
 check "HTTPS: the header, then the TLS handshake on the same connection" \
 	"$(python3 "$WORK/ppclient.py" "$SP" v2 198.51.100.30 tls)" "HTTP/1.1 200 OK|198.51.100.30"
 check "HTTPS, mode strict: a handshake without a header is closed" \

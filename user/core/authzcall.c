@@ -26,6 +26,7 @@
 #include "user/core/celreq.h"
 #include "user/core/h1backend.h"
 #include "user/core/h2backend.h"
+#include "user/core/preface.h"
 #include "user/core/request.h"
 #include "user/core/svccall.h"
 
@@ -1180,14 +1181,14 @@ static int make_head(struct sg_extauthz *z, const struct sg_authzpb_request *q,
 /* What is known of the request, for either protocol; dst (INET6_ADDRSTRLEN
  * bytes) holds the destination's address. The destination is where the
  * client's connection arrived, as agentgateway sends it (behind a PROXY
- * protocol header, the gateway's own address, not the header's). */
+ * protocol header, the destination the header named). */
 static void describe(struct sg_extauthz *z, struct sg_authzpb_request *q, char *dst)
 {
 	const struct sg_request *r = z->r;
 	const struct sg_h1_span *host = sg_h1_header(r->req, "host");
 	const struct sg_h1_span *id = sg_h1_header(r->req, "x-request-id");
 	struct sockaddr_storage local;
-	bool here = r->sock >= 0 && sg_net_sock_addr(r->sock, true, &local) == 0;
+	bool here = r->sock >= 0 && sg_preface_local_addr(r->ctx, r->sock, &local) == 0;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -20,6 +20,7 @@
 #include "user/base/loop.h"
 #include "user/base/net.h"
 #include "user/core/authn.h"
+#include "user/core/preface.h"
 #include "user/tls/tls.h"
 
 static bool text(struct sg_cel_val *out, const char *p, size_t n)
@@ -388,13 +389,15 @@ static bool uri(struct sg_celreq *c, struct sg_cel_val *out)
 
 /* source.rawAddress and rawPort (the TCP peer, whatever a PROXY protocol
  * header said) and destination.address and port (where the connection
- * arrived), read from the client's socket when an expression asks. */
+ * arrived: a PROXY protocol header's destination when one named it), read
+ * when an expression asks. */
 static bool sock_addr(struct sg_celreq *c, bool local, bool port, struct sg_cel_val *out)
 {
 	struct sockaddr_storage ss;
 	char *ip;
 
-	if (c->v->sock < 0 || sg_net_sock_addr(c->v->sock, local, &ss) == -1)
+	if (c->v->sock < 0 || (local ? sg_preface_local_addr(c->v->frontend, c->v->sock, &ss)
+				     : sg_net_sock_addr(c->v->sock, false, &ss)) == -1)
 		return false;
 	if (port) {
 		*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = sg_net_port(&ss) };
@@ -606,6 +609,7 @@ void sg_celreq_view_of(struct sg_celreq_view *v, const struct sg_filter_input *i
 		.client_ip = in->client_ip,
 		.client_port = in->client_port,
 		.sock = in->sock,
+		.frontend = in->frontend,
 		.req = in->req,
 		.resp = resp,
 		.authn = in->authn,

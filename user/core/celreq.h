@@ -36,6 +36,7 @@ struct sg_celreq_view {
 	const char *client_ip; /* may be NULL */
 	uint16_t client_port;  /* 0: unknown (absent) */
 	int sock;	       /* the client's socket (filter.h's sg_filter_input); -1: none */
+	const struct sg_frontend *frontend; /* filter.h's sg_filter_input's */
 	const struct sg_h1_req *req;
 	const struct sg_h1_resp *resp; /* NULL before the response */
 	uint16_t status; /* without resp: the status answered (response.code), 0: none */

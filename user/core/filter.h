@@ -26,6 +26,8 @@
 #include "policy/failure.h"
 #include "user/codec/h1.h"
 
+struct sg_frontend;
+
 /* Header edits accumulated from header modifiers (and CORS): a received
  * header whose name (case-insensitive) is in drop is not forwarded; the
  * lines in add are appended, in order. Names and values are borrowed from
@@ -85,6 +87,9 @@ struct sg_filter_input {
 	 * arrived when an expression asks (source.rawAddress,
 	 * destination.*); -1: none. */
 	int sock;
+	/* The worker's frontend, which knows where a PROXY protocol header
+	 * said the connection arrived (sg_preface_local_addr); NULL: none. */
+	const struct sg_frontend *frontend;
 	/* When the request began (loop ns, user/base/loop.h); 0: unknown. */
 	uint64_t start_ns;
 	/* Where it came and went (CEL's proxy.* and backend): its bind, and

@@ -136,8 +136,12 @@ struct sg_frontend {
 					 * (user/tlspass.c); sg_list_init it */
 	struct sg_list prefaces;      /* clients before their PROXY protocol header
 					 * (user/core/preface.c); sg_list_init it */
-	struct sg_stats *stats;	      /* the worker's counters */
-	unsigned rl_calls;	      /* remoteRateLimit calls under way (user/core/rlcall.c) */
+	/* The destinations PROXY protocol headers named, by their
+	 * connection's fd (user/core/preface.c); NULL: none yet. */
+	struct sg_preface_dst *pp_dsts;
+	size_t npp_dsts;
+	struct sg_stats *stats;		/* the worker's counters */
+	unsigned rl_calls;		/* remoteRateLimit calls under way (user/core/rlcall.c) */
 	struct sg_mirroring *mirroring; /* RequestMirror copies; NULL: none are sent */
 	struct sg_tracer *tracer;	/* spans' export (user/core/trace.h); NULL: none */
 	struct sg_jwt_cache *jwt_cache; /* verified tokens (user/auth/jwt.h); NULL: none yet */

@@ -37,6 +37,70 @@ struct preface {
 	bool lowat;	     /* SO_RCVLOWAT raised: put back to 1 before handing on */
 };
 
+/* A destination a header named, kept by its connection's fd: whoever
+ * closes the connection need not know of it, for the socket cookie tells
+ * the connection a later one on the same fd number is not (the kernel
+ * never gives two sockets one cookie). cookie 0: none. */
+struct sg_preface_dst {
+	uint64_t cookie;
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} addr;
+};
+
+static uint64_t cookie_of(int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) == 0 ? cookie : 0;
+}
+
+/* fd's connection arrived where dst says. Out of memory, or a cookie that
+ * cannot be read, keeps the socket's own address. */
+static void keep_dst(struct sg_frontend *ctx, int fd, const struct sockaddr_storage *dst)
+{
+	struct sg_preface_dst *d;
+
+	if ((size_t)fd >= ctx->npp_dsts) {
+		size_t n = ctx->npp_dsts ? ctx->npp_dsts : 64;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		d = realloc(ctx->pp_dsts, n * sizeof(*d));
+		if (!d)
+			return;
+		memset(d + ctx->npp_dsts, 0, (n - ctx->npp_dsts) * sizeof(*d));
+		ctx->pp_dsts = d;
+		ctx->npp_dsts = n;
+	}
+	d = &ctx->pp_dsts[fd];
+	d->cookie = cookie_of(fd);
+	memcpy(&d->addr, dst, dst->ss_family == AF_INET6 ? sizeof(d->addr.v6) : sizeof(d->addr.v4));
+}
+
+int sg_preface_local_addr(const struct sg_frontend *ctx, int fd, struct sockaddr_storage *ss)
+{
+	const struct sg_preface_dst *d;
+
+	if (ctx && fd >= 0 && (size_t)fd < ctx->npp_dsts && (d = &ctx->pp_dsts[fd])->cookie &&
+	    d->cookie == cookie_of(fd)) {
+		memset(ss, 0, sizeof(*ss));
+		memcpy(ss, &d->addr,
+		       d->addr.v4.sin_family == AF_INET6 ? sizeof(d->addr.v6) : sizeof(d->addr.v4));
+		return 0;
+	}
+	return sg_net_sock_addr(fd, true, ss);
+}
+
+void sg_preface_free(struct sg_frontend *ctx)
+{
+	free(ctx->pp_dsts);
+	ctx->pp_dsts = NULL;
+	ctx->npp_dsts = 0;
+}
+
 static void free_preface(struct sg_closing *cl)
 {
 	free((char *)cl - offsetof(struct preface, closing));
@@ -100,6 +164,8 @@ static void try_header(struct preface *p, uint32_t revents)
 			refuse(p, SG_STAT_PROXY_BAD, "the header could not be taken");
 			return;
 		}
+		if (h.has_addrs)
+			keep_dst(p->ctx, p->io.fd, &h.dst);
 		hand_on(p, h.has_addrs ? &h.src : &p->peer);
 		return;
 	case SG_PP_NONE:

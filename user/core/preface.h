@@ -30,4 +30,15 @@ void sg_preface_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int 
 /* Closes every connection still waiting for its header (drain, exit). */
 void sg_preface_close_all(struct sg_frontend *ctx);
 
+/* Where the client's connection on fd arrived, as a request reads it
+ * (CEL's destination.*, ext_authz's destination): the destination its
+ * PROXY protocol header named, when one did (agentgateway's local_addr),
+ * else fd's own address. ctx may be NULL (fd's own). Returns 0, or -1 as
+ * sg_net_sock_addr. */
+int sg_preface_local_addr(const struct sg_frontend *ctx, int fd, struct sockaddr_storage *ss);
+
+/* Frees what ctx keeps of headers (at the worker's exit, after its
+ * connections). */
+void sg_preface_free(struct sg_frontend *ctx);
+
 #endif

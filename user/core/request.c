@@ -59,6 +59,7 @@ void sg_request_input(struct sg_request *r, struct sg_filter_input *in)
 	in->client_ip = r->ip;
 	in->client_port = r->port;
 	in->sock = r->sock;
+	in->frontend = r->ctx;
 	in->start_ns = r->at.begun_ns;
 	in->listener = r->listener;
 	in->route = r->gw_authz ? NULL : r->at.route; /* the gateway phase has none */
