@@ -13,12 +13,13 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -su
 	-keyout "$WORK/pp.key" -out "$WORK/pp.crt" >/dev/null 2>&1 || fail "openssl req"
 HP=$(free_port) # HAProxy's
 
-config() { # MODE VERSION
+config() { # MODE VERSION [MORE-FRONTEND-POLICIES]
 	cat >"$WORK/cfg.yaml" <<YAML
 frontendPolicies:
   proxyProtocol:
     version: $2
     mode: $1
+${3:-}
 binds:
 - port: 8080
   listeners:
@@ -251,6 +252,56 @@ check "optional: curl without a header gets 200" "$H_CODE" 200
 hcall -k --resolve "pp.test:$SP:127.0.0.1" "https://pp.test:$SP/echo"
 check "optional: HTTPS without a header gets 200" "$H_CODE" 200
 stop_gateway
+
+# Connections still waiting for their header hold their places: in the
+# port's maxConnections, and in --max-connections-per-source as their TCP
+# peer (HAProxy's connection-level view), until the header names the client.
+# pphold.py PORT N SECS: N connections each sending the start of a v1
+# header (deferred accept hands a silent one over only after ~1 s), held
+# SECS seconds.
+cat >"$WORK/pphold.py" <<'PY'
+import socket, sys, time
+socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
+for s in socks:
+    s.sendall(b"PROXY TCP4 ")
+time.sleep(float(sys.argv[3]))
+PY
+max_conn_refused() {
+	curl -s http://127.0.0.1:15000/metrics | awk -v k="$1" \
+		'$1 == "splicegate_connections_refused_total{reason=\"" k "\"}" { print $2 }'
+}
+config strict all "  tcp: {maxConnections: 2}"
+if start_engine auto -p 8080 -p "$TP" -p "$SP" -c "$WORK/cfg.yaml"; then
+	python3 "$WORK/pphold.py" 8080 2 3 &
+	HOLD=$!
+	sleep 1
+	check "maxConnections 2, 2 connections mid-header: a third is closed unread" \
+		"$(python3 "$WORK/ppclient.py" 8080 v1)" closed
+	check "counted as refused by max_connections" "$(max_conn_refused max_connections)" 1
+	wait "$HOLD"
+	sleep 0.5
+	check "once they are gone, a client with a header is served" \
+		"$(python3 "$WORK/ppclient.py" 8080 v1 203.0.113.7)" "HTTP/1.1 200 OK|203.0.113.7"
+	stop_gateway
+else
+	fail "gateway did not start (maxConnections)"
+fi
+config strict all
+if start_engine auto -p 8080 -p "$TP" -p "$SP" -c "$WORK/cfg.yaml" --max-connections-per-source 2; then
+	python3 "$WORK/pphold.py" 8080 2 3 &
+	HOLD=$!
+	sleep 1
+	check "--max-connections-per-source 2, 2 mid-header from 127.0.0.1: a third from it is closed" \
+		"$(python3 "$WORK/ppclient.py" 8080 v1)" closed
+	check "counted as refused per_source" "$(max_conn_refused per_source)" 1
+	wait "$HOLD"
+	sleep 0.5
+	check "once they are gone, its header's client is served" \
+		"$(python3 "$WORK/ppclient.py" 8080 v1 203.0.113.7)" "HTTP/1.1 200 OK|203.0.113.7"
+	stop_gateway
+else
+	fail "gateway did not start (--max-connections-per-source)"
+fi
 
 config strict v3
 "$SG_BIN" check -c "$WORK/cfg.yaml" >"$WORK/check.out" 2>&1

@@ -360,6 +360,11 @@ bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, cons
 		SG_DEBUG("%s:%u: refused by networkAuthorization, closed", ip, port);
 		return false;
 	}
+	return sg_frontend_hold(ctx, bind, ip);
+}
+
+bool sg_frontend_hold(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip)
+{
 	if (ctx->srclimit && !sg_srclimit_take(ctx->srclimit, ip)) {
 		sg_stats_add(ctx->stats, SG_STAT_REFUSED_SOURCE, 1);
 		SG_DEBUG("%s: over --max-connections-per-source, closed", ip);

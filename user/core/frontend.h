@@ -235,7 +235,14 @@ struct sg_grpc_failure {
  * in ctx->stats and held nowhere; the caller closes it unread. */
 bool sg_frontend_admit(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip,
 		       uint16_t port);
-/* A connection sg_frontend_admit let in on `port` is gone. */
+/* sg_frontend_admit's counts without its networkAuthorization: a
+ * connection still waiting for its PROXY protocol header holds a place in
+ * the per-source table, as its TCP peer `ip`, and in the bind's
+ * maxConnections (user/core/preface.c). True: held, released with
+ * sg_frontend_release; false: refused and counted, nothing held. */
+bool sg_frontend_hold(struct sg_frontend *ctx, const struct sg_bind *bind, const char *ip);
+/* A connection sg_frontend_admit (or sg_frontend_hold) let in on `port`
+ * is gone. */
 void sg_frontend_release(struct sg_frontend *ctx, uint16_t port, const char *ip);
 /* A zeroed object of `size` bytes from `slab` (ctx's client_mem or
  * tcpconn_mem) for a client connection on `fd` that holds the reference

@@ -30,6 +30,7 @@ struct preface {
 	sg_preface_next next;
 	void *owner;
 	struct sockaddr_storage peer;
+	char ip[INET6_ADDRSTRLEN]; /* the TCP peer's, as text: what it holds */
 	struct sg_io io;
 	struct sg_timer timer;
 	struct sg_closing closing;
@@ -106,8 +107,11 @@ static void free_preface(struct sg_closing *cl)
 	free((char *)cl - offsetof(struct preface, closing));
 }
 
+/* Gives back its places (sg_frontend_hold): the next stage counts the
+ * connection again, as the client its header named. */
 static void finish(struct preface *p)
 {
+	sg_frontend_release(p->ctx, p->port, p->ip);
 	sg_timer_stop(p->ctx->loop, &p->timer);
 	sg_io_set(p->ctx->loop, &p->io, 0);
 	sg_list_remove(&p->link);
@@ -116,11 +120,8 @@ static void finish(struct preface *p)
 
 static void refuse(struct preface *p, enum sg_stat why, const char *what)
 {
-	char ip[INET6_ADDRSTRLEN];
-
 	sg_stats_add(p->ctx->stats, why, 1);
-	sg_net_ip_str(&p->peer, ip, sizeof(ip));
-	SG_DEBUG("%s: PROXY protocol on :%u: %s, closed", ip, p->port, what);
+	SG_DEBUG("%s: PROXY protocol on :%u: %s, closed", p->ip, p->port, what);
 	finish(p); /* its interest first (sg_io_set); p is freed after this pass */
 	close(p->io.fd);
 }
@@ -212,6 +213,16 @@ void sg_preface_accept(struct sg_frontend *ctx, const struct sg_bind *bind, int 
 
 	if (!p) {
 		close(fd);
+		return;
+	}
+	/* Waiting for its header, it holds a place as its TCP peer, as
+	 * HAProxy's connection-level rules see the connection's own address:
+	 * else a client sending no header could open connections past
+	 * maxConnections and --max-connections-per-source for 5 s each. */
+	sg_net_ip_str(peer, p->ip, sizeof(p->ip));
+	if (!sg_frontend_hold(ctx, bind, p->ip)) {
+		close(fd);
+		free(p);
 		return;
 	}
 	p->ctx = ctx;
