@@ -55,6 +55,28 @@ static void test_srclimit_many_sources_share_buckets(void **state)
 	sg_srclimit_free(s);
 }
 
+/* An IPv6 client holds a /64 and may connect from any address in it: the
+ * /64 is the source. An IPv4-mapped address is its IPv4 one (a dual-stack
+ * listener's view of an IPv4 client). */
+static void test_srclimit_ipv6_counts_per_64(void **state)
+{
+	struct sg_srclimit *s = sg_srclimit_new(2);
+
+	assert_true(sg_srclimit_take(s, "2001:db8:1:2::1"));
+	assert_true(sg_srclimit_take(s, "2001:db8:1:2:aaaa:bbbb:cccc:dddd"));
+	assert_false(sg_srclimit_take(s, "2001:db8:1:2:ffff::3"));
+	assert_true(sg_srclimit_take(s, "2001:db8:1:3::1"));
+	assert_int_equal(sg_srclimit_count(s, "2001:db8:1:2::9"), 2);
+	sg_srclimit_release(s, "2001:db8:1:2::77");
+	assert_int_equal(sg_srclimit_count(s, "2001:db8:1:2::1"), 1);
+	assert_true(sg_srclimit_take(s, "::ffff:192.0.2.1"));
+	assert_true(sg_srclimit_take(s, "192.0.2.1"));
+	assert_false(sg_srclimit_take(s, "::ffff:192.0.2.1"));
+	assert_int_equal(sg_srclimit_count(s, "192.0.2.1"), 2);
+	assert_true(sg_srclimit_take(s, "192.0.2.2"));
+	sg_srclimit_free(s);
+}
+
 static void test_srcrate_counts_per_address_per_window(void **state)
 {
 	struct sg_srcrate *r = sg_srcrate_new(10000, 16);
@@ -103,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_srclimit_caps_each_source_alone),
 		cmocka_unit_test(test_srclimit_release_lets_one_more_in),
 		cmocka_unit_test(test_srclimit_many_sources_share_buckets),
+		cmocka_unit_test(test_srclimit_ipv6_counts_per_64),
 		cmocka_unit_test(test_srcrate_counts_per_address_per_window),
 		cmocka_unit_test(test_srcrate_bounded_table_makes_room_from_ended_windows),
 	};

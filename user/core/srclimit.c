@@ -9,6 +9,8 @@
  * beyond it cost no more than a lookup). */
 #include "user/core/srclimit.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +92,29 @@ static void table_destroy(struct src_table *t)
 
 /* ---- open connections per source ------------------------------------------- */
 
+/* The source an address belongs to, as text into buf (SRC_KEY_LEN bytes):
+ * an IPv6 address's /64 ("2001:db8:1:2::/64"), for a client is handed a
+ * /64 and may connect from any address in it; an IPv4-mapped one as its
+ * IPv4 address; anything else as it is. */
+#define SRC_KEY_LEN (INET6_ADDRSTRLEN + 3)
+
+static const char *source_key(const char *ip, char *buf)
+{
+	struct in6_addr a;
+	size_t n;
+
+	if (!strchr(ip, ':') || inet_pton(AF_INET6, ip, &a) != 1)
+		return ip;
+	if (IN6_IS_ADDR_V4MAPPED(&a))
+		return inet_ntop(AF_INET, &a.s6_addr[12], buf, SRC_KEY_LEN) ? buf : ip;
+	memset(&a.s6_addr[8], 0, 8);
+	if (!inet_ntop(AF_INET6, &a, buf, INET6_ADDRSTRLEN))
+		return ip;
+	n = strlen(buf);
+	memcpy(buf + n, "/64", 4);
+	return buf;
+}
+
 struct sg_srclimit {
 	struct src_table t;
 	unsigned max;
@@ -114,8 +139,10 @@ void sg_srclimit_free(struct sg_srclimit *s)
 	free(s);
 }
 
-bool sg_srclimit_take(struct sg_srclimit *s, const char *ip)
+bool sg_srclimit_take(struct sg_srclimit *s, const char *addr)
 {
+	char buf[SRC_KEY_LEN];
+	const char *ip = source_key(addr, buf);
 	struct src_entry **pp, *e;
 	bool ok = true;
 
@@ -130,8 +157,10 @@ bool sg_srclimit_take(struct sg_srclimit *s, const char *ip)
 	return ok;
 }
 
-void sg_srclimit_release(struct sg_srclimit *s, const char *ip)
+void sg_srclimit_release(struct sg_srclimit *s, const char *addr)
 {
+	char buf[SRC_KEY_LEN];
+	const char *ip = source_key(addr, buf);
 	struct src_entry **pp, *e;
 
 	pthread_mutex_lock(&s->t.lock);
@@ -142,8 +171,10 @@ void sg_srclimit_release(struct sg_srclimit *s, const char *ip)
 	pthread_mutex_unlock(&s->t.lock);
 }
 
-unsigned sg_srclimit_count(struct sg_srclimit *s, const char *ip)
+unsigned sg_srclimit_count(struct sg_srclimit *s, const char *addr)
 {
+	char buf[SRC_KEY_LEN];
+	const char *ip = source_key(addr, buf);
 	struct src_entry *e;
 	unsigned n;
 

@@ -20,13 +20,15 @@ struct sg_srclimit *sg_srclimit_new(unsigned max);
 void sg_srclimit_free(struct sg_srclimit *s);
 
 /* Count one more connection from `ip` (the address as text, e.g.
- * "127.0.0.1"). Returns true when it may stay open, false when `ip`
+ * "127.0.0.1"). Its source is an IPv4 address, an IPv6 address's /64
+ * (a client is handed a whole /64), an IPv4-mapped IPv6 address's IPv4
+ * one. Returns true when it may stay open, false when that source
  * already has max open (or its entry cannot be allocated): the caller
  * closes it, and must not release it. */
 bool sg_srclimit_take(struct sg_srclimit *s, const char *ip);
 /* One connection that sg_srclimit_take let in is gone. */
 void sg_srclimit_release(struct sg_srclimit *s, const char *ip);
-/* Connections now open from `ip` (for tests and /stats). */
+/* Connections now open from `ip`'s source (for tests and /stats). */
 unsigned sg_srclimit_count(struct sg_srclimit *s, const char *ip);
 
 struct sg_srcrate;
