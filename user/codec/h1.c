@@ -264,8 +264,11 @@ bool sg_h1_method_ok(struct sg_h1_span m)
 
 /* "<method> SP <target> SP HTTP/1.<0|1> CRLF" (RFC 9112 §3): the method is
  * any token (extension methods included), the target any run of visible
- * bytes, so a TAB, another control character or a second space in it is
- * refused. Sets method, target and minor; *line_len includes the CRLF. */
+ * ASCII (RFC 3986 has no other byte: UTF-8 is percent-encoded), so a TAB,
+ * another control character, a byte from 0x80 up (obs-text, which hyper's
+ * http::Uri refuses too: agentgateway answers 400) or a second space in
+ * it is refused. Sets method, target and minor; *line_len includes the
+ * CRLF. */
 static enum sg_h1_result request_line(const char *buf, size_t len, struct sg_h1_req *req,
 				      size_t *line_len)
 {
@@ -285,7 +288,8 @@ static enum sg_h1_result request_line(const char *buf, size_t len, struct sg_h1_
 	if (!sg_h1_method_ok(req->method))
 		return SG_H1_INVALID;
 	start = ++i;
-	while (i < len && (unsigned char)buf[i] > ' ' && buf[i] != 0x7f)
+	/* 0x21-0x7e in one comparison: below it wraps around */
+	while (i < len && (unsigned char)(buf[i] - 0x21) < 0x5e)
 		i++;
 	if (i == len)
 		return SG_H1_PARTIAL;
