@@ -116,6 +116,12 @@ static void test_v1_malformed(void **state)
 	assert_non_null(bad_why("PROXY TCP4 192.0.2.1 192.0.2.2 1\r2\r\n", BOTH));
 	assert_non_null(bad_why("PROXY UDP4 192.0.2.1 192.0.2.2 1 2\r\n", BOTH));
 	assert_non_null(bad_why("PROXY \r\n", BOTH));
+	/* proxy-protocol.txt: "Heading zeroes are not permitted" in a port
+	 * (octal or decimal?); 0 alone is a port. */
+	assert_non_null(bad_why("PROXY TCP4 192.0.2.1 192.0.2.2 080 443\r\n", BOTH));
+	assert_non_null(bad_why("PROXY TCP4 192.0.2.1 192.0.2.2 80 0443\r\n", BOTH));
+	assert_non_null(bad_why("PROXY TCP4 192.0.2.1 192.0.2.2 00 443\r\n", BOTH));
+	assert_non_null(bad_why("PROXY TCP6 2001:db8::1 2001:db8::2 1 00001\r\n", BOTH));
 	/* No CRLF within 107 bytes. */
 	memset(longest, 'x', sizeof(longest));
 	memcpy(longest, "PROXY UNKNOWN ", 14);

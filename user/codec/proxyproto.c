@@ -52,12 +52,13 @@ static bool word(const char **s, const char *end, char *out, size_t cap)
 	return true;
 }
 
-/* A port: decimal, 0-65535, as the protocol writes it. */
+/* A port: decimal, 0-65535, as the protocol writes it: without heading
+ * zeroes ("to avoid any possible confusion with octal numbers"). */
 static bool port(const char *s, uint16_t *out)
 {
 	unsigned v = 0;
 
-	if (!*s || strlen(s) > 5)
+	if (!*s || strlen(s) > 5 || (s[0] == '0' && s[1]))
 		return false;
 	for (; *s; s++) {
 		if (*s < '0' || *s > '9')
