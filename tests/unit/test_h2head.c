@@ -155,13 +155,64 @@ static void test_h2_request_head_host_without_authority(void **unused)
 	assert_int_equal(sg_h2head_request_head(with_host, 3, store, sizeof(store), &req), 0);
 	expect_span(*sg_h1_header(&req, "host"), "b.example");
 	assert_int_equal(req.nheaders, 1);
-	/* :authority wins, and no second Host goes to the backend. */
-	assert_int_equal(sg_h2head_request_head(both, 4, store, sizeof(store), &req), 0);
-	expect_span(*sg_h1_header(&req, "host"), "a.example");
-	assert_int_equal(req.nheaders, 1);
+	/* RFC 9113 §8.3.1: a Host that names another entity than
+	 * :authority makes the request malformed (an intermediary must not
+	 * forward it): 400. */
+	assert_int_equal(sg_h2head_request_head(both, 4, store, sizeof(store), &req), -EINVAL);
 	assert_int_equal(sg_h2head_request_head(none, 2, store, sizeof(store), &req), 0);
 	assert_null(sg_h1_header(&req, "host"));
 	assert_int_equal(req.content_length, -1);
+}
+
+/* Host and :authority compared after scheme-based normalization (RFC 3986
+ * §6.2.3, as RFC 9113 §8.3.1 asks of a proxy): the host's case, the
+ * scheme's default port and an empty port do not make them differ. The
+ * backend gets one Host, :authority's. */
+static void test_h2_request_head_host_agreeing_with_authority(void **unused)
+{
+	static const char *const same[][3] = {
+		{ "http", "a.example", "a.example" },
+		{ "http", "A.Example", "a.example" },
+		{ "http", "a.example:80", "a.example" },
+		{ "https", "a.example", "a.example:443" },
+		{ "http", "a.example:", "a.example:80" },
+		{ "https", "[::1]:443", "[::1]" },
+		{ "http", "a.example:8080", "A.EXAMPLE:8080" },
+	};
+	static const char *const other[][3] = {
+		{ "http", "a.example", "b.example" },
+		{ "http", "a.example:8080", "a.example" },
+		{ "https", "a.example:80", "a.example" },
+		{ "http", "a.example", "a.example:443" },
+		{ "http", "a.example", "a.example.evil" },
+		{ "http", "a.example", "" },
+		{ "http", "a.example:8080", "a.example:08080" },
+	};
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char store[16];
+
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		struct sg_h2_field f[] = { field(":method", "GET"), field(":scheme", same[i][0]),
+					   field(":path", "/"), field(":authority", same[i][1]),
+					   field("host", same[i][2]) };
+
+		if (sg_h2head_request_head(f, 5, store, sizeof(store), &req) != 0)
+			fail_msg("%s: %s and %s refused", same[i][0], same[i][1], same[i][2]);
+		expect_span(*sg_h1_header(&req, "host"), same[i][1]);
+		assert_int_equal(req.nheaders, 1);
+	}
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		struct sg_h2_field f[] = { field(":method", "GET"), field(":scheme", other[i][0]),
+					   field(":path", "/"), field(":authority", other[i][1]),
+					   field("host", other[i][2]) };
+
+		if (sg_h2head_request_head(f, 5, store, sizeof(store), &req) != -EINVAL)
+			fail_msg("%s: %s and %s accepted", other[i][0], other[i][1], other[i][2]);
+	}
+	/* Without :authority, two Host fields must agree as well. */
+	struct sg_h2_field two[] = { field(":method", "GET"), field(":path", "/"),
+				     field("host", "a.example"), field("host", "b.example") };
+	assert_int_equal(sg_h2head_request_head(two, 4, store, sizeof(store), &req), -EINVAL);
 }
 
 static void test_h2_request_head_rejects(void **unused)
@@ -636,6 +687,7 @@ int main(void)
 		cmocka_unit_test(test_h2_settings_clamped_to_protocol_limits),
 		cmocka_unit_test(test_h2_request_head_to_http1),
 		cmocka_unit_test(test_h2_request_head_host_without_authority),
+		cmocka_unit_test(test_h2_request_head_host_agreeing_with_authority),
 		cmocka_unit_test(test_h2_request_head_rejects),
 		cmocka_unit_test(test_h2_request_head_host_rules_and_asterisk),
 		cmocka_unit_test(test_h2_request_head_refuses_method_case),

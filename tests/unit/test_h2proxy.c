@@ -38,6 +38,27 @@ static void test_h2proxy_no_route_404(void **state)
 	assert_int_equal(e->goaways, 0);
 }
 
+/* RFC 9113 §8.3.1: a Host field naming another entity than :authority
+ * makes the request malformed: 400 on that stream, never routed, and the
+ * connection carries on; one naming the same entity (case, default port)
+ * is served. */
+static void test_h2proxy_host_differing_from_authority_400(void **state)
+{
+	struct env *e = *state;
+
+	start(e);
+	ask(e, 0, "GET", "/direct", NULL, "host", "other.example", NULL);
+	UNTIL(e, e->st[0].ended);
+	assert_string_equal(e->st[0].status, "400");
+	assert_string_equal(e->st[0].body, "bad request");
+	ask(e, 1, "GET", "/direct", NULL, "host", "WEB.example:80", NULL);
+	UNTIL(e, e->st[1].ended);
+	assert_string_equal(e->st[1].status, "418");
+	assert_string_equal(e->st[1].body, "hello!");
+	assert_int_equal(e->nbe, 0);
+	assert_int_equal(e->goaways, 0);
+}
+
 /* A GET goes to the HTTP/1 backend as an HTTP/1.1 request; its response
  * comes back on the stream: status, fields, exact body; one log line. */
 static void test_h2proxy_get_relayed_from_http1_backend(void **state)
@@ -324,6 +345,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_h2proxy_no_route_404, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2proxy_host_differing_from_authority_400,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_get_relayed_from_http1_backend, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_two_streams_at_once, setup, teardown),

@@ -107,6 +107,41 @@ static bool target_ok(const struct sg_h1_req *req)
 	return req->target.p[0] == '/';
 }
 
+/* An authority as scheme-based normalization (RFC 3986 §6.2.3) reads it:
+ * an empty port, or the default one of `scheme` (http 80, https 443), is
+ * no port. The host's case is left to the comparison. */
+static struct sg_h1_span authority_norm(const char *p, size_t len, struct sg_h1_span scheme)
+{
+	const char *end = len && p[0] == '[' ? memchr(p, ']', len) : NULL;
+	const char *colon = memchr(end ? end : p, ':', len - (size_t)((end ? end : p) - p));
+	size_t host = colon ? (size_t)(colon - p) : len, plen = colon ? len - host - 1 : 0;
+
+	if (colon &&
+	    (!plen || (sg_h1_span_is(scheme, "http") && plen == 2 && !memcmp(colon + 1, "80", 2)) ||
+	     (sg_h1_span_is(scheme, "https") && plen == 3 && !memcmp(colon + 1, "443", 3))))
+		len = host;
+	return span(p, len);
+}
+
+/* Whether Host field x names the entity `h` (:authority, or the first
+ * Host) does (RFC 9113 §8.3.1: else the request is malformed, and a proxy
+ * must compare them after scheme-based normalization). Only a request
+ * with a Host field pays for it: HTTP/2 clients send :authority alone. */
+static bool same_entity(const struct sg_h2_field *f, size_t n, const struct sg_h2_field *h,
+			const struct sg_h2_field *x)
+{
+	struct sg_h1_span scheme = { "", 0 }, a, b;
+
+	if (x == h)
+		return true;
+	for (size_t i = 0; i < n && f[i].name_len && f[i].name[0] == ':'; i++)
+		if (field_is(&f[i], ":scheme"))
+			scheme = span(f[i].value, f[i].value_len);
+	a = authority_norm(h->value, h->value_len, scheme);
+	b = authority_norm(x->value, x->value_len, scheme);
+	return a.len == b.len && (!a.len || strncasecmp(a.p, b.p, a.len) == 0);
+}
+
 int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, size_t cap,
 			   struct sg_h1_req *req)
 {
@@ -154,8 +189,11 @@ int sg_h2head_request_head(const struct sg_h2_field *f, size_t n, char *store, s
 
 		if (x->name_len && x->name[0] == ':')
 			continue;
-		if (field_is(x, "host"))
+		if (field_is(x, "host")) {
+			if (!same_entity(f, n, authority ? authority : host, x))
+				return -EINVAL;
 			continue; /* already first, from :authority or itself */
+		}
 		if (field_is(x, "cookie")) {
 			if (!cookie_done)
 				err = add_header(req, span(x->name, x->name_len),
