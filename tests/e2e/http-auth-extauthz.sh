@@ -12,7 +12,8 @@
 # (denyWithStatus). A header value that is not UTF-8 reaches the service
 # with U+FFFD in place (agentgateway's lossy text), so the service still
 # decides rather than failing the call. The Check call names the source
-# and the destination (the gateway's address and port). The body goes to the service within its bound (over it:
+# and the destination (the gateway's address and port; behind a PROXY
+# protocol header, the header's). The body goes to the service within its bound (over it:
 # 413, or cut with allowPartialMessage). The Check call's metadata_context
 # carries grpc.metadata's values, else a verified JWT's claims under
 # envoy.filters.http.jwt_authn, else nothing (an empty one). A client of
@@ -46,6 +47,8 @@ YAML
 	cat <<YAML
 frontendPolicies:
   accessLog: {filter: 'response.headers["x-no-log"] != "1"'}
+  # optional: every other client here sends no header
+  proxyProtocol: {version: all, mode: optional}
 binds:
 - port: 8080
   listeners:
@@ -120,6 +123,24 @@ for opt in --http1.1 --http2-prior-knowledge; do
 		"$H_CODE $(resp_header x-denied-by) $H_BODY" "418 authz denied by policy"
 done
 check "the protocol the client spoke is named" "$(last_check | jq -r .protocol)" "HTTP/2"
+# Behind a PROXY protocol header, the source and the destination are the
+# header's (agentgateway's TCPConnectionInfo local_addr), not the socket's.
+pp=$(timeout 10 python3 -c '
+import socket
+s = socket.create_connection(("127.0.0.1", 8080), timeout=5)
+s.sendall(b"PROXY TCP4 203.0.113.7 10.0.0.1 40000 8443\r\n"
+          b"GET /g/allow HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n")
+d = b""
+while True:
+    x = s.recv(65536)
+    if not x:
+        break
+    d += x
+print(d.split(b"\r\n")[0].decode())')
+check "PROXY header: allowed" "$pp" "HTTP/1.1 200 OK"
+check "PROXY header: the Check call names its source and destination" \
+	"$(last_check | jq -c '[.source, .source_port, .destination, .destination_port]')" \
+	'["203.0.113.7",40000,"10.0.0.1",8443]'
 hcall "$u/g/plain"
 expect "gRPC: denied without a response: 403" 403 "external authorization failed"
 hcall "$u/g/inject"
