@@ -125,19 +125,9 @@ done
 check "the protocol the client spoke is named" "$(last_check | jq -r .protocol)" "HTTP/2"
 # Behind a PROXY protocol header, the source and the destination are the
 # header's (agentgateway's TCPConnectionInfo local_addr), not the socket's.
-pp=$(timeout 10 python3 -c '
-import socket
-s = socket.create_connection(("127.0.0.1", 8080), timeout=5)
-s.sendall(b"PROXY TCP4 203.0.113.7 10.0.0.1 40000 8443\r\n"
-          b"GET /g/allow HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n")
-d = b""
-while True:
-    x = s.recv(65536)
-    if not x:
-        break
-    d += x
-print(d.split(b"\r\n")[0].decode())')
-check "PROXY header: allowed" "$pp" "HTTP/1.1 200 OK"
+pp=$(printf 'PROXY TCP4 203.0.113.7 10.0.0.1 40000 8443\r\nGET /g/allow HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n' |
+	raw_http 8080 GET 0 | jq -r '.responses[0].status')
+check "PROXY header: allowed" "$pp" 200
 check "PROXY header: the Check call names its source and destination" \
 	"$(last_check | jq -c '[.source, .source_port, .destination, .destination_port]')" \
 	'["203.0.113.7",40000,"10.0.0.1",8443]'

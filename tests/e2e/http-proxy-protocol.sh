@@ -1,4 +1,4 @@
-# PROXY protocol (frontendPolicies.proxyProtocol): behind HAProxy in TCP mode with send-proxy-v2, and from scripted clients writing v1 and v2 headers (before HTTP, before a TLS handshake, before a TCP route's bytes), the client the header names is the one X-Forwarded-For and the backend see; the header's bytes never reach a backend; a connection without one (mode strict), a malformed, oversized or unsupported one, and one that stops mid-header are closed and counted while other clients keep being served; mode optional serves plain clients; config_dump prints the policy as agentgateway does, and a bad version is refused by `check`.
+# PROXY protocol (frontendPolicies.proxyProtocol): behind HAProxy in TCP mode with send-proxy-v2, and from scripted clients writing v1 and v2 headers (before HTTP, before a TLS handshake, before a TCP route's bytes), the client the header names is the one X-Forwarded-For and the backend see, and the destination it names is what CEL's destination.* reads (agentgateway's local_addr); connections still waiting for their header hold places in maxConnections and, as their TCP peer, in --max-connections-per-source; the header's bytes never reach a backend; a connection without one (mode strict), a malformed, oversized or unsupported one, and one that stops mid-header are closed and counted while other clients keep being served; mode optional serves plain clients; config_dump prints the policy as agentgateway does, and a bad version is refused by `check`.
 . "$(dirname "$0")/lib.sh"
 
 start_backend pp
@@ -270,38 +270,33 @@ max_conn_refused() {
 	curl -s http://127.0.0.1:15000/metrics | awk -v k="$1" \
 		'$1 == "splicegate_connections_refused_total{reason=\"" k "\"}" { print $2 }'
 }
-config strict all "  tcp: {maxConnections: 2}"
-if start_engine auto -p 8080 -p "$TP" -p "$SP" -c "$WORK/cfg.yaml"; then
+# held_places WHAT REASON [GATEWAY-ARGS...]: with the gateway started on
+# cfg.yaml and those arguments, 2 connections mid-header from 127.0.0.1 fill
+# WHAT (a bound of 2): a third from it is closed and counted as REASON, and
+# once they are gone a client with a header is served.
+held_places() {
+	local what=$1 reason=$2 hold
+	shift 2
+	if ! start_engine auto -p 8080 -p "$TP" -p "$SP" -c "$WORK/cfg.yaml" "$@"; then
+		fail "gateway did not start ($what)"
+		return
+	fi
 	python3 "$WORK/pphold.py" 8080 2 3 &
-	HOLD=$!
+	hold=$!
 	sleep 1
-	check "maxConnections 2, 2 connections mid-header: a third is closed unread" \
+	check "$what 2, 2 connections mid-header from 127.0.0.1: a third is closed unread" \
 		"$(python3 "$WORK/ppclient.py" 8080 v1)" closed
-	check "counted as refused by max_connections" "$(max_conn_refused max_connections)" 1
-	wait "$HOLD"
-	sleep 0.5
-	check "once they are gone, a client with a header is served" \
-		"$(python3 "$WORK/ppclient.py" 8080 v1 203.0.113.7)" "HTTP/1.1 200 OK|203.0.113.7"
-	stop_gateway
-else
-	fail "gateway did not start (maxConnections)"
-fi
-config strict all
-if start_engine auto -p 8080 -p "$TP" -p "$SP" -c "$WORK/cfg.yaml" --max-connections-per-source 2; then
-	python3 "$WORK/pphold.py" 8080 2 3 &
-	HOLD=$!
-	sleep 1
-	check "--max-connections-per-source 2, 2 mid-header from 127.0.0.1: a third from it is closed" \
-		"$(python3 "$WORK/ppclient.py" 8080 v1)" closed
-	check "counted as refused per_source" "$(max_conn_refused per_source)" 1
-	wait "$HOLD"
+	check "counted as refused ($reason)" "$(max_conn_refused "$reason")" 1
+	wait "$hold"
 	sleep 0.5
 	check "once they are gone, its header's client is served" \
 		"$(python3 "$WORK/ppclient.py" 8080 v1 203.0.113.7)" "HTTP/1.1 200 OK|203.0.113.7"
 	stop_gateway
-else
-	fail "gateway did not start (--max-connections-per-source)"
-fi
+}
+config strict all "  tcp: {maxConnections: 2}"
+held_places maxConnections max_connections
+config strict all
+held_places --max-connections-per-source per_source --max-connections-per-source 2
 
 config strict v3
 "$SG_BIN" check -c "$WORK/cfg.yaml" >"$WORK/check.out" 2>&1
