@@ -315,6 +315,27 @@ static void test_h2_request_head_refuses_fragment(void **unused)
 	expect_span(req.target, "/a%23b");
 }
 
+/* A :path byte from 0x80 up is in no URI (UTF-8 is percent-encoded):
+ * refused as over HTTP/1, as agentgateway's h2 crate refuses it. */
+static void test_h2_request_head_refuses_non_ascii_path(void **unused)
+{
+	static const char *const bad[] = { "/caf\xc3\xa9", "/a\x80", "/a?q=\xff" };
+	struct sg_h1_req req = { .headers = req_slots, .headers_cap = SG_H1_MAX_HEADERS };
+	char store[16];
+
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		struct sg_h2_field f[] = { field(":method", "GET"), field(":path", bad[i]),
+					   field(":authority", "a") };
+
+		if (sg_h2head_request_head(f, 3, store, sizeof(store), &req) != -EINVAL)
+			fail_msg(":path \"%s\" was taken", bad[i]);
+	}
+	struct sg_h2_field encoded[] = { field(":method", "GET"), field(":path", "/caf%C3%A9~!$'"),
+					 field(":authority", "a") };
+	assert_int_equal(sg_h2head_request_head(encoded, 3, store, sizeof(store), &req), 0);
+	expect_span(req.target, "/caf%C3%A9~!$'");
+}
+
 /* content-length is read as HTTP/1 reads it (leading zeros, up to 2^63-1),
  * and one the gateway cannot read is refused: before, a value of 19 digits
  * or more was -1, so the body went chunked to an HTTP/1 backend with the
@@ -692,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_h2_request_head_host_rules_and_asterisk),
 		cmocka_unit_test(test_h2_request_head_refuses_method_case),
 		cmocka_unit_test(test_h2_request_head_refuses_fragment),
+		cmocka_unit_test(test_h2_request_head_refuses_non_ascii_path),
 		cmocka_unit_test(test_h2_request_head_content_length),
 		cmocka_unit_test(test_h2_request_head_stops_at_headers_cap),
 		cmocka_unit_test(test_h2_request_from_written_head),

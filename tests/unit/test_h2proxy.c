@@ -59,6 +59,23 @@ static void test_h2proxy_host_differing_from_authority_400(void **state)
 	assert_int_equal(e->goaways, 0);
 }
 
+/* A :path byte from 0x80 up: 400 on that stream (as HTTP/1 answers such
+ * a target), not routed; the connection carries on. */
+static void test_h2proxy_non_ascii_path_400(void **state)
+{
+	struct env *e = *state;
+
+	start(e);
+	ask(e, 0, "GET", "/direct\xc3\xa9", NULL, NULL);
+	UNTIL(e, e->st[0].ended);
+	assert_string_equal(e->st[0].status, "400");
+	assert_string_equal(e->st[0].body, "bad request");
+	ask(e, 1, "GET", "/direct", NULL, NULL);
+	UNTIL(e, e->st[1].ended);
+	assert_string_equal(e->st[1].status, "418");
+	assert_int_equal(e->goaways, 0);
+}
+
 /* A GET goes to the HTTP/1 backend as an HTTP/1.1 request; its response
  * comes back on the stream: status, fields, exact body; one log line. */
 static void test_h2proxy_get_relayed_from_http1_backend(void **state)
@@ -345,6 +362,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_h2proxy_no_route_404, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_h2proxy_non_ascii_path_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_host_differing_from_authority_400,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_h2proxy_get_relayed_from_http1_backend, setup,

@@ -96,12 +96,16 @@ static int add_header(struct sg_h1_req *req, struct sg_h1_span name, struct sg_h
 }
 
 /* :path is origin-form, or "*" for OPTIONS (RFC 9113 §8.3.1). A fragment
- * ('#') is in no form (RFC 9110 §7.1): refused as over HTTP/1, not routed
- * on nor forwarded. */
+ * ('#') is in no form (RFC 9110 §7.1), and a byte outside visible ASCII
+ * (from 0x80 up: UTF-8 must be percent-encoded) in no URI: refused as over
+ * HTTP/1 (user/codec/h1.c), not routed on nor forwarded; agentgateway's h2
+ * crate refuses such a :path too (http::uri::PathAndQuery). One pass over
+ * the path for both. */
 static bool target_ok(const struct sg_h1_req *req)
 {
-	if (memchr(req->target.p, '#', req->target.len))
-		return false;
+	for (size_t i = 0; i < req->target.len; i++)
+		if ((unsigned char)(req->target.p[i] - 0x21) >= 0x5e || req->target.p[i] == '#')
+			return false;
 	if (req->target.len == 1 && req->target.p[0] == '*')
 		return req->method.len == 7 && !memcmp(req->method.p, "OPTIONS", 7);
 	return req->target.p[0] == '/';
