@@ -95,6 +95,21 @@ static void test_srcrate_counts_per_address_per_window(void **state)
 	sg_srcrate_free(r);
 }
 
+/* The reset count is per source as the connection count is: an IPv6
+ * client's /64, so reconnecting from another address in it does not start
+ * the count anew. */
+static void test_srcrate_ipv6_counts_per_64(void **state)
+{
+	struct sg_srcrate *r = sg_srcrate_new(10000, 16);
+
+	assert_int_equal(sg_srcrate_add(r, "2001:db8:1:2::1", 1000), 1);
+	assert_int_equal(sg_srcrate_add(r, "2001:db8:1:2::2", 1001), 2);
+	assert_int_equal(sg_srcrate_add(r, "2001:db8:1:3::1", 1002), 1);
+	assert_int_equal(sg_srcrate_add(r, "::ffff:192.0.2.1", 1003), 1);
+	assert_int_equal(sg_srcrate_add(r, "192.0.2.1", 1004), 2);
+	sg_srcrate_free(r);
+}
+
 static void test_srcrate_bounded_table_makes_room_from_ended_windows(void **state)
 {
 	struct sg_srcrate *r = sg_srcrate_new(2000, 3);
@@ -127,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_srclimit_many_sources_share_buckets),
 		cmocka_unit_test(test_srclimit_ipv6_counts_per_64),
 		cmocka_unit_test(test_srcrate_counts_per_address_per_window),
+		cmocka_unit_test(test_srcrate_ipv6_counts_per_64),
 		cmocka_unit_test(test_srcrate_bounded_table_makes_room_from_ended_windows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,8 +90,6 @@ static void table_destroy(struct src_table *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
-/* ---- open connections per source ------------------------------------------- */
-
 /* The source an address belongs to, as text into buf (SRC_KEY_LEN bytes):
  * an IPv6 address's /64 ("2001:db8:1:2::/64"), for a client is handed a
  * /64 and may connect from any address in it; an IPv4-mapped one as its
@@ -114,6 +112,8 @@ static const char *source_key(const char *ip, char *buf)
 	memcpy(buf + n, "/64", 4);
 	return buf;
 }
+
+/* ---- open connections per source ------------------------------------------- */
 
 struct sg_srclimit {
 	struct src_table t;
@@ -234,8 +234,10 @@ static void sweep(struct sg_srcrate *r, uint64_t now)
 	}
 }
 
-unsigned sg_srcrate_add(struct sg_srcrate *r, const char *ip, uint64_t now_ms)
+unsigned sg_srcrate_add(struct sg_srcrate *r, const char *addr, uint64_t now_ms)
 {
+	char buf[SRC_KEY_LEN];
+	const char *ip = source_key(addr, buf);
 	struct src_entry **pp, *e;
 	unsigned n = 0;
 

@@ -42,9 +42,10 @@ struct sg_srcrate *sg_srcrate_new(uint64_t window_ms, size_t max_sources);
 void sg_srcrate_free(struct sg_srcrate *r);
 
 /* One event from `ip` at `now_ms` (a monotonic clock shared by the
- * callers). Returns how many events `ip` had in its current window,
- * counting this one; a window starts with an address's first event after
- * the last window ended. 0 when the address could not be counted. */
+ * callers), counted for its source as sg_srclimit_take counts (an IPv6
+ * address's /64). Returns how many events that source had in its current
+ * window, counting this one; a window starts with a source's first event
+ * after its last window ended. 0 when it could not be counted. */
 unsigned sg_srcrate_add(struct sg_srcrate *r, const char *ip, uint64_t now_ms);
 
 #endif
