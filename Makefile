@@ -327,7 +327,7 @@ FUZZ_BUILD   ?= $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 FUZZ_SRCS    := $(wildcard config/*.c policy/*.c) admin/dump.c admin/dumppolicy.c user/base/buf.c user/base/httpdate.c \
-	user/base/hash.c user/base/mem.c user/base/pages.c user/base/slab.c user/base/json.c user/base/base64url.c \
+	user/base/hash.c user/base/mem.c user/base/pages.c user/base/slab.c user/base/json.c user/base/base64url.c user/base/form.c \
 	user/auth/jwt.c user/auth/jwks.c user/auth/jwksremote.c user/auth/apikey.c user/auth/htpasswd.c user/auth/oidc.c \
 	user/auth/mcpoauth.c user/auth/authzcache.c user/auth/jwtsign.c user/auth/oauthtoken.c \
 	user/core/a2a.c user/codec/h1.c user/codec/h1chunk.c \

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "config/duration.h"
+#include "config/hex.h"
+#include "config/pct.h"
 #include "config/regex.h"
 #include "config/celfn.h"
 
@@ -940,26 +942,8 @@ static void url_encode(struct sg_cel_run *run, const struct sg_cel_val *v, struc
 
 	if (!m)
 		return;
-	for (size_t k = 0; k < v->s.n; k++) {
-		unsigned char c = (unsigned char)v->s.p[k];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~') {
-			m[o++] = (char)c;
-		} else {
-			snprintf(m + o, 4, "%%%02X", c);
-			o += 3;
-		}
-	}
+	sg_pct_append(m, v->s.n * 3 + 1, &o, v->s.p, v->s.n, SG_PCT_UNRESERVED);
 	set_str(out, SG_CEL_STRING, m, o);
-}
-
-static int hexv(char c)
-{
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				      : -1;
 }
 
 /* As agentgateway's (the percent-encoding crate's percent_decode, then
@@ -974,12 +958,12 @@ static void url_decode(struct sg_cel_run *run, const struct sg_cel_val *v, struc
 	if (!m)
 		return;
 	for (size_t k = 0; k < v->s.n; k++) {
-		if (v->s.p[k] != '%' || k + 2 >= v->s.n || hexv(v->s.p[k + 1]) < 0 ||
-		    hexv(v->s.p[k + 2]) < 0) {
+		if (v->s.p[k] != '%' || k + 2 >= v->s.n || sg_hex_digit(v->s.p[k + 1]) < 0 ||
+		    sg_hex_digit(v->s.p[k + 2]) < 0) {
 			m[o++] = v->s.p[k];
 			continue;
 		}
-		m[o++] = (char)(hexv(v->s.p[k + 1]) * 16 + hexv(v->s.p[k + 2]));
+		m[o++] = (char)(sg_hex_digit(v->s.p[k + 1]) * 16 + sg_hex_digit(v->s.p[k + 2]));
 		k += 2;
 	}
 	if ((bad = sg_cel_utf8_bad(m, o)) < o)
@@ -1049,9 +1033,9 @@ static bool json_string(struct json *j, struct sg_cel_val *out)
 		if (c != 'u' || k + 4 >= j->at)
 			return false;
 		for (int h = 1; h <= 4; h++) {
-			if (hexv(j->s[k + (size_t)h]) < 0)
+			if (sg_hex_digit(j->s[k + (size_t)h]) < 0)
 				return false;
-			cp = cp * 16 + (uint32_t)hexv(j->s[k + (size_t)h]);
+			cp = cp * 16 + (uint32_t)sg_hex_digit(j->s[k + (size_t)h]);
 		}
 		k += 4;
 		if (cp >= 0xd800 && cp < 0xdc00 && k + 6 < j->at && j->s[k + 1] == '\\' &&
@@ -1059,7 +1043,7 @@ static bool json_string(struct json *j, struct sg_cel_val *out)
 			uint32_t lo = 0;
 
 			for (int h = 3; h <= 6; h++)
-				lo = lo * 16 + (uint32_t)(hexv(j->s[k + (size_t)h]) & 15);
+				lo = lo * 16 + (uint32_t)(sg_hex_digit(j->s[k + (size_t)h]) & 15);
 			if (lo >= 0xdc00 && lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				k += 6;
@@ -1433,30 +1417,14 @@ static double fn_random(struct sg_cel_run *run)
 	return (double)(z >> 11) / 9007199254740992.0;
 }
 
-/* application/x-www-form-urlencoded, '+' for a space. */
+/* s form-encoded at m (m NULL: only measured); its length. */
 static size_t form_put(char *m, const struct sg_cel_val *s)
 {
-	size_t o = 0;
+	size_t o = 0, n = sg_pct_len(s->s.p, s->s.n, SG_PCT_FORM);
 
-	for (size_t k = 0; k < s->s.n; k++) {
-		unsigned char c = (unsigned char)s->s.p[k];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '*') {
-			if (m)
-				m[o] = (char)c;
-			o++;
-		} else if (c == ' ') {
-			if (m)
-				m[o] = '+';
-			o++;
-		} else {
-			if (m)
-				snprintf(m + o, 4, "%%%02X", c);
-			o += 3;
-		}
-	}
-	return o;
+	if (m)
+		sg_pct_append(m, n + 1, &o, s->s.p, s->s.n, SG_PCT_FORM);
+	return n;
 }
 
 /* One pair, or one per element of a list value; null values skipped.

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config/pct.h"
+
 struct fail_info {
 	uint16_t status;
 	const char *text; /* followed by the cause when it ends in ": " */
@@ -189,24 +191,8 @@ unsigned sg_fail_grpc_status(enum sg_fail kind)
 
 const char *sg_grpc_message(const char *msg, char *out, size_t cap)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t n = 0;
 
-	for (; *msg; msg++) {
-		unsigned char c = (unsigned char)*msg;
-		bool esc = c < 0x20 || c >= 0x7f || c == ' ' || c == '%';
-
-		if (n + (esc ? 3 : 1) >= cap)
-			break;
-		if (esc) {
-			out[n++] = '%';
-			out[n++] = hex[c >> 4];
-			out[n++] = hex[c & 15];
-		} else {
-			out[n++] = (char)c;
-		}
-	}
-	if (cap)
-		out[n] = '\0';
+	sg_pct_append(out, cap, &n, msg, strlen(msg), SG_PCT_GRPC);
 	return out;
 }

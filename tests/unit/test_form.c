@@ -1,7 +1,9 @@
 /* Unit tests of user/base/form.c: what OAuth's token requests and Basic
- * client credentials are encoded with (RFC 6749 appendix B: unreserved
- * characters as they are, space as '+', the rest %XX, UTF-8 bytewise), a
- * buffer that does not fit, and decoding back, broken escapes kept. */
+ * client credentials are encoded with (RFC 6749 appendix B, as the WHATWG
+ * URL standard and agentgateway's url::form_urlencoded write it:
+ * A-Z a-z 0-9 * - . _ as they are, space as '+', the rest %XX, UTF-8
+ * bytewise), a buffer that does not fit, and decoding back, broken
+ * escapes kept. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,12 +21,13 @@ static void test_form_encodes_as_oauth_does(void **state)
 
 	(void)state;
 	assert_true(sg_form_append(out, sizeof(out), &n, "a b+/~:é", 9));
-	assert_string_equal(out, "a+b%2B%2F~%3A%C3%A9");
+	assert_string_equal(out, "a+b%2B%2F%7E%3A%C3%A9");
 	assert_int_equal(n, strlen(out));
-	assert_true(sg_form_append(out, sizeof(out), &n, "-._", 3)); /* appended */
-	assert_string_equal(out, "a+b%2B%2F~%3A%C3%A9-._");
+	assert_true(sg_form_append(out, sizeof(out), &n, "*-._", 4)); /* appended */
+	assert_string_equal(out, "a+b%2B%2F%7E%3A%C3%A9*-._");
 	n = 0;
 	assert_false(sg_form_append(out, 4, &n, "abcdef", 6));
+	assert_string_equal(out, "abc"); /* the part that fit */
 }
 
 static void test_form_decodes_back(void **state)

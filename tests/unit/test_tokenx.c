@@ -37,7 +37,7 @@ static const char tx_config[] =
 	"            oauthTokenExchange:\n"
 	"              host: 127.0.0.1:%3$u\n"
 	"              path: /t\n"
-	"              clientAuth: {clientId: requester-client, clientSecret: 'req secret', "
+	"              clientAuth: {clientId: requester-client, clientSecret: 'req secret~*', "
 	"method: clientSecretBasic}\n"
 	"              audiences: [target-client]\n"
 	"              scopes: [read, write]\n"
@@ -189,9 +189,11 @@ static void test_tokenx_exchange_and_cache(void **state)
 	assert_true(!strncmp(t->asked, "POST /t HTTP/1.1\r\n", 18));
 	assert_non_null(
 		strcasestr(t->asked, "\r\ncontent-type: application/x-www-form-urlencoded\r\n"));
-	/* base64("requester-client:req+secret") */
+	/* base64("requester-client:req+secret%7E*"): encoded as
+	 * agentgateway's url::form_urlencoded writes it ('~' escaped, '*'
+	 * not), not RFC 3986's unreserved set */
 	assert_non_null(strcasestr(t->asked, "\r\nauthorization: Basic "
-					     "cmVxdWVzdGVyLWNsaWVudDpyZXErc2VjcmV0\r\n"));
+					     "cmVxdWVzdGVyLWNsaWVudDpyZXErc2VjcmV0JTdFKg==\r\n"));
 	assert_string_equal(
 		t->asked + t->head_len,
 		"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange"

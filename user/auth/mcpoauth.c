@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/mcpauthconf.h"
+#include "user/base/form.h"
 #include "user/base/json.h"
 
 #define URL_MAX 2048 /* the URLs written into documents */
@@ -464,36 +465,13 @@ int sg_mcpoauth_entra_token_url(const struct sg_mcp_authn *m, char *out, size_t 
 	return snprintf(out, cap, "%s/oauth2/v2.0/token", authority);
 }
 
-/* s form-encoded (application/x-www-form-urlencoded) at out, which has
- * room for 3 * strlen(s) + 1 bytes. */
-static void form_encode(const char *s, char *out)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '*' || c == '-' || c == '.' || c == '_') {
-			*out++ = (char)c;
-		} else if (c == ' ') {
-			*out++ = '+';
-		} else {
-			*out++ = '%';
-			*out++ = hex[c >> 4];
-			*out++ = hex[c & 15];
-		}
-	}
-	*out = '\0';
-}
-
 char *sg_mcpoauth_entra_token_form(const struct sg_mcp_authn *m, const char *body, size_t len,
 				   bool authorized)
 {
 	const char *secret = m->client_secret;
 	char client_id[512] = "", grant[64] = "", *out;
 	bool has_secret = false;
-	size_t ids = 0, grants = 0, at = 0, n;
+	size_t ids = 0, grants = 0, at = 0, n, cap;
 	struct param p;
 
 	while (next_param(body, len, &at, &p)) {
@@ -510,12 +488,13 @@ char *sg_mcpoauth_entra_token_form(const struct sg_mcp_authn *m, const char *bod
 	    strcmp(client_id, m->client_id) ||
 	    (strcmp(grant, "authorization_code") && strcmp(grant, "refresh_token")))
 		secret = NULL;
-	if (!(out = malloc(len + (secret ? 3 * strlen(secret) + 16 : 0) + 1)))
+	cap = len + (secret ? 3 * strlen(secret) + 16 : 0) + 1;
+	if (!(out = malloc(cap)))
 		return NULL;
 	n = without_resource(body, len, out);
 	if (secret) {
-		sprintf(out + n, "%sclient_secret=", n ? "&" : "");
-		form_encode(secret, out + strlen(out));
+		n += (size_t)sprintf(out + n, "%sclient_secret=", n ? "&" : "");
+		sg_form_append(out, cap, &n, secret, strlen(secret));
 	}
 	return out;
 }

@@ -2,31 +2,11 @@
 #include "user/base/form.h"
 
 #include "config/hex.h"
+#include "config/pct.h"
 
 bool sg_form_append(char *out, size_t cap, size_t *n, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			     (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-
-		if (*n + 3 >= cap)
-			return false;
-		if (plain) {
-			out[(*n)++] = (char)c;
-		} else if (c == ' ') {
-			out[(*n)++] = '+';
-		} else {
-			out[(*n)++] = '%';
-			out[(*n)++] = hex[c >> 4];
-			out[(*n)++] = hex[c & 15];
-		}
-	}
-	if (*n < cap)
-		out[*n] = '\0';
-	return true;
+	return sg_pct_append(out, cap, n, s, len, SG_PCT_FORM);
 }
 
 ssize_t sg_form_decode(const char *s, size_t len, char *out, size_t cap)

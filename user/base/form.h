@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* s[0..len) encoded onto out[0..cap) at *n, NUL-terminated: unreserved
- * characters (A-Z a-z 0-9 - . _ ~) as they are, space as '+', every other
- * byte as %XX. False when it does not fit (out then holds a part). */
+/* s[0..len) encoded onto out[0..cap) at *n, NUL-terminated, as the WHATWG
+ * URL standard's serializer does (agentgateway's url::form_urlencoded):
+ * A-Z a-z 0-9 * - . _ as they are, space as '+', every other byte as %XX
+ * (sg_pct_append with SG_PCT_FORM). False when it does not fit (out then
+ * holds a part, NUL-terminated). */
 bool sg_form_append(char *out, size_t cap, size_t *n, const char *s, size_t len);
 
 /* s[0..len) decoded into out[0..cap) ('+' as space, %XX as its byte; a

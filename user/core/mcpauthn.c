@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/pct.h"
 #include "user/auth/mcpoauth.h"
 #include "user/base/log.h"
 #include "user/core/fetchcall.h"
@@ -46,52 +47,27 @@ static void origin_of(const struct sg_filter_input *in, char *out, size_t cap)
 	snprintf(out, cap, "%s://%.*s", scheme, (int)in->host.len, in->host.p);
 }
 
-/* path[0..len) into out as a URL's path inside a quoted-string: '"', '\\'
- * and bytes that are not visible ASCII percent-encoded (a client's path
- * may hold them; as they came, they would end the parameter early or
- * make the header unreadable). Returns the bytes written, or -1 when
- * out[0..cap) cannot hold them and a NUL. */
-static ssize_t quoted_path(const char *path, size_t len, char *out, size_t cap)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)path[i];
-		bool escape = c == '"' || c == '\\' || c <= ' ' || c >= 0x7f;
-
-		if (n + (escape ? 3 : 1) >= cap)
-			return -1;
-		if (!escape) {
-			out[n++] = (char)c;
-			continue;
-		}
-		out[n++] = '%';
-		out[n++] = hex[c >> 4];
-		out[n++] = hex[c & 15];
-	}
-	out[n] = '\0';
-	return (ssize_t)n;
-}
-
 ssize_t sg_mcp_authn_challenge(const struct sg_mcp_authn *m, const struct sg_filter_input *in,
 			       const char *path, size_t len, char *out, size_t cap)
 {
 	char base[1024];
-	int n;
-	ssize_t k;
+	int w;
+	size_t n;
 
 	if (!sg_mcpoauth_origin(m->resource, base, sizeof(base)))
 		origin_of(in, base, sizeof(base));
-	n = snprintf(out, cap, "Bearer resource_metadata=\"%s" SG_MCPOAUTH_PRM, base);
-	if (n < 0 || (size_t)n >= cap ||
-	    (k = quoted_path(path, len, out + n, cap - (size_t)n)) < 0 ||
-	    (size_t)n + (size_t)k + 1 >= cap)
+	w = snprintf(out, cap, "Bearer resource_metadata=\"%s" SG_MCPOAUTH_PRM, base);
+	if (w < 0 || (size_t)w >= cap)
 		return -1;
-	n += (int)k;
+	/* a client's path may hold '"', '\\', controls and raw bytes: as
+	 * they came, they would end the parameter early or make the header
+	 * unreadable */
+	n = (size_t)w;
+	if (!sg_pct_append(out, cap, &n, path, len, SG_PCT_QUOTED) || n + 1 >= cap)
+		return -1;
 	out[n++] = '"';
 	out[n] = '\0';
-	return n;
+	return (ssize_t)n;
 }
 
 char *sg_mcp_authn_metadata(const struct sg_mcp_authn *m, const struct sg_filter_input *in,

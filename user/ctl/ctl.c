@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "config/pct.h"
 #include "user/base/json.h"
 #include "user/base/net.h"
 
@@ -163,7 +164,6 @@ static int request(const struct sg_ctl_admin *admin, const char *method, const c
  * not fit. */
 static int url_part(char *buf, size_t cap, const char *key, const char *val)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t len = strlen(buf);
 	int n;
 
@@ -173,22 +173,7 @@ static int url_part(char *buf, size_t cap, const char *key, const char *val)
 	if (n < 0 || (size_t)n >= cap - len)
 		return -1;
 	len += (size_t)n;
-	for (; *val; val++) {
-		unsigned char c = (unsigned char)*val;
-
-		if (len + 4 > cap)
-			return -1;
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    strchr("-._~", c)) {
-			buf[len++] = (char)c;
-		} else {
-			buf[len++] = '%';
-			buf[len++] = hex[c >> 4];
-			buf[len++] = hex[c & 15];
-		}
-	}
-	buf[len] = '\0';
-	return 0;
+	return sg_pct_append(buf, cap, &len, val, strlen(val), SG_PCT_UNRESERVED) ? 0 : -1;
 }
 
 static int send_body(const struct sg_ctl_change *how, const char *body, size_t len)

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "config/pct.h"
 #include "policy/status.h"
 #include "user/base/base64url.h"
 #include "user/base/list.h"
@@ -44,10 +45,11 @@ struct txt {
 	bool bad;
 };
 
-static void add(struct txt *t, const char *s, size_t n)
+/* Whether t has room for n more bytes and a NUL (grown when it had not). */
+static bool room(struct txt *t, size_t n)
 {
 	if (t->bad)
-		return;
+		return false;
 	if (t->len + n + 1 > t->cap) {
 		size_t cap = t->cap ? t->cap : 128;
 		char *p;
@@ -56,11 +58,18 @@ static void add(struct txt *t, const char *s, size_t n)
 			cap *= 2;
 		if (!(p = realloc(t->p, cap))) {
 			t->bad = true;
-			return;
+			return false;
 		}
 		t->p = p;
 		t->cap = cap;
 	}
+	return true;
+}
+
+static void add(struct txt *t, const char *s, size_t n)
+{
+	if (!room(t, n))
+		return;
 	memcpy(t->p + t->len, s, n);
 	t->len += n;
 	t->p[t->len] = '\0';
@@ -71,22 +80,14 @@ static void adds(struct txt *t, const char *s)
 	add(t, s, strlen(s));
 }
 
-/* s percent-encoded but for letters, digits and `keep`, as the
- * percent-encoding crate writes it (upper-case hex). */
-static void add_enc(struct txt *t, const char *s, const char *keep)
+/* s percent-encoded as the percent-encoding crate writes it (upper-case
+ * hex). */
+static void add_enc(struct txt *t, const char *s, enum sg_pct_keep keep)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(s);
 
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    (c && strchr(keep, c)))
-			add(t, s, 1);
-		else
-			add(t, e, 3);
-	}
+	if (room(t, sg_pct_len(s, len, keep)))
+		sg_pct_append(t->p, t->cap, &t->len, s, len, keep);
 }
 
 /* A JSON number as serde_json prints it: an integer's digits, else the
@@ -127,7 +128,7 @@ static void add_path(struct txt *t, const char *tmpl, const struct sg_json *vals
 			v = sg_json_get(vals, name);
 		}
 		if (sg_json_str(v))
-			add_enc(t, sg_json_str(v), "-._~");
+			add_enc(t, sg_json_str(v), SG_PCT_UNRESERVED);
 		else if (!sg_json_num(v, &num))
 			add_num(t, num);
 		else /* left as it is */
@@ -147,7 +148,7 @@ static void add_pair(struct txt *t, const char *key, const struct sg_json *v, bo
 		return;
 	add(t, *first ? "?" : "&", 1);
 	*first = false;
-	add_enc(t, key, "");
+	add_enc(t, key, SG_PCT_ALNUM);
 	if (ty == SG_JSON_NULL)
 		return;
 	add(t, "=", 1);
@@ -156,7 +157,7 @@ static void add_pair(struct txt *t, const char *key, const struct sg_json *v, bo
 	else if (!sg_json_num(v, &num))
 		add_num(t, num);
 	else
-		add_enc(t, sg_json_str(v), "");
+		add_enc(t, sg_json_str(v), SG_PCT_ALNUM);
 }
 
 /* Whether header lines `lines` ("Name: value\r\n" each) set `name`. */
