@@ -1075,12 +1075,3 @@ int sg_cel_to_text(struct sg_cel_run *run, const struct sg_cel_val *v, const cha
 	*n = t.s.n;
 	return 0;
 }
-
-size_t sg_cel_utf8_bad(const char *s, size_t n)
-{
-	size_t k = 0, len;
-
-	while (k < n && (len = sg_celparse_utf8_len(s + k, n - k)))
-		k += len;
-	return k;
-}

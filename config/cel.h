@@ -208,10 +208,6 @@ void sg_cel_eval(const struct sg_cel *e, struct sg_cel_run *run, struct sg_cel_v
  * types and errors. */
 int sg_cel_to_text(struct sg_cel_run *run, const struct sg_cel_val *v, const char **s, size_t *n);
 
-/* Where the first sequence of s[0..n) that is not well-formed UTF-8
- * begins (a CEL string is code points); n when there is none. */
-size_t sg_cel_utf8_bad(const char *s, size_t n);
-
 /* Whether v is the bool true (anything else, errors too, is false). */
 bool sg_cel_true(const struct sg_cel_val *v);
 

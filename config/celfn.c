@@ -11,6 +11,7 @@
 #include "config/hex.h"
 #include "config/pct.h"
 #include "config/regex.h"
+#include "config/utf8.h"
 #include "config/celfn.h"
 
 /* ---- values ------------------------------------------------------------ */
@@ -615,7 +616,7 @@ void sg_celfn_string(struct sg_cel_run *run, const struct sg_cel_val *v, struct 
 	case SG_CEL_BYTES:
 		/* A CEL string is code points: bytes that are not well-formed
 		 * UTF-8 have no string form (cel-go refuses them too). */
-		if ((bad = sg_cel_utf8_bad(v->s.p, v->s.n)) < v->s.n)
+		if ((bad = sg_utf8_span(v->s.p, v->s.n)) < v->s.n)
 			return sg_cel_error(run, out, "invalid UTF-8 in bytes at offset %zu", bad);
 		set_str(out, SG_CEL_STRING, v->s.p, v->s.n);
 		return;
@@ -966,7 +967,7 @@ static void url_decode(struct sg_cel_run *run, const struct sg_cel_val *v, struc
 		m[o++] = (char)(sg_hex_digit(v->s.p[k + 1]) * 16 + sg_hex_digit(v->s.p[k + 2]));
 		k += 2;
 	}
-	if ((bad = sg_cel_utf8_bad(m, o)) < o)
+	if ((bad = sg_utf8_span(m, o)) < o)
 		return sg_cel_error(run, out, "url.decode: invalid UTF-8 at offset %zu", bad);
 	set_str(out, SG_CEL_STRING, m, o);
 }
@@ -1007,7 +1008,7 @@ static bool json_string(struct json *j, struct sg_cel_val *out)
 		/* Bytes that are not UTF-8 make no CEL string: refused, as
 		 * serde_json's from_slice (agentgateway's json() of bytes) does. */
 		if ((unsigned char)c >= 0x80) {
-			size_t len = sg_celparse_utf8_len(j->s + k, j->at - k);
+			size_t len = sg_utf8_len(j->s + k, j->at - k);
 
 			if (!len)
 				return false;

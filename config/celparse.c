@@ -11,6 +11,7 @@
 #include "config/celparse.h"
 #include "config/hex.h"
 #include "config/regex.h"
+#include "config/utf8.h"
 
 enum tok {
 	T_EOF,
@@ -125,31 +126,6 @@ static size_t put_utf8(char *o, uint32_t cp)
 	return 4;
 }
 
-size_t sg_celparse_utf8_len(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t len = !n			     ? 0
-		     : s[0] < 0x80	     ? 1
-		     : (s[0] & 0xe0) == 0xc0 ? 2
-		     : (s[0] & 0xf0) == 0xe0 ? 3
-		     : (s[0] & 0xf8) == 0xf0 ? 4
-					     : 0;
-	uint32_t cp;
-
-	if (!len || len > n)
-		return 0;
-	cp = len == 1 ? s[0] : s[0] & (0x7f >> len);
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* One escape at src[*i] (just past the backslash) into o; returns the
  * bytes written, or -1 (error set). */
 static int escape(struct parser *p, size_t *i, char *o, bool bytes)
@@ -234,7 +210,7 @@ static int lex_quoted(struct parser *p, bool raw, bool bytes)
 			continue;
 		}
 		if (!bytes && (unsigned char)s[i] >= 0x80) {
-			size_t k = sg_celparse_utf8_len(s + i, strlen(s + i));
+			size_t k = sg_utf8_len(s + i, strlen(s + i));
 
 			if (!k)
 				return lerr(p, i, "invalid UTF-8 in a string literal");

@@ -158,12 +158,6 @@ struct sg_cel_cidr {
  * with *err; -ENOMEM. Whatever was allocated stays e's. */
 int sg_celparse(struct sg_cel *e, struct sg_cel_err *err);
 
-/* The length of the UTF-8 sequence at s (at most n bytes), or 0 when it
- * is not a well-formed one: a stray continuation byte, a lead byte
- * C0, C1 or F5-FF, too few continuation bytes, an overlong form, a
- * surrogate (U+D800-DFFF) or past U+10FFFF. */
-size_t sg_celparse_utf8_len(const char *s, size_t n);
-
 /* An address's 4 or 16 bytes; false when `s` (n bytes) is not one. */
 bool sg_celparse_ip(const char *s, size_t n, uint8_t out[16], bool *v6);
 

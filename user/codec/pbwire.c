@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config/cel.h"
+#include "config/utf8.h"
 
 /* ---- writing ------------------------------------------------------------- */
 
@@ -76,33 +76,9 @@ void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const void *p, size_t n)
 	w->len += n;
 }
 
-/* s[0..n) with what is not UTF-8 replaced (sg_pbw_text) into out, or
- * only measured when out is NULL. Returns its length. */
-static size_t lossy(const char *s, size_t n, char *out)
-{
-	static const char replacement[3] = { '\xef', '\xbf', '\xbd' }; /* U+FFFD */
-	size_t k = 0, o = 0;
-
-	while (k < n) {
-		size_t good = sg_cel_utf8_bad(s + k, n - k);
-
-		if (out)
-			memcpy(out + o, s + k, good);
-		o += good;
-		k += good;
-		if (k == n)
-			break;
-		if (out)
-			memcpy(out + o, replacement, sizeof(replacement));
-		o += sizeof(replacement);
-		k++;
-	}
-	return o;
-}
-
 void sg_pbw_text(struct sg_pbw *w, unsigned field, const char *p, size_t n)
 {
-	size_t len = lossy(p, n, NULL);
+	size_t len = sg_utf8_lossy(NULL, p, n, 0);
 
 	if (len == n) {
 		sg_pbw_bytes(w, field, p, n);
@@ -112,7 +88,7 @@ void sg_pbw_text(struct sg_pbw *w, unsigned field, const char *p, size_t n)
 	sg_pbw_varint(w, len);
 	if (!sg_pbw_room(w, len))
 		return;
-	w->len += lossy(p, n, w->p + w->len);
+	w->len += sg_utf8_lossy(w->p + w->len, p, n, 0);
 }
 
 void sg_pbw_fixed64(struct sg_pbw *w, unsigned field, uint64_t v)

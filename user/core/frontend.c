@@ -10,32 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/utf8.h"
 #include "policy/route.h"
 #include "user/base/log.h"
 #include "user/core/a2a.h"
 #include "user/core/authorize.h"
 #include "user/core/celreq.h"
-
-/* The length of the UTF-8 sequence at p[0..len) (RFC 3629: no overlong
- * form, no surrogate, nothing past U+10FFFF), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *p, size_t len)
-{
-	size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
-	uint32_t cp;
-
-	if (!n || p[0] > 0xf4 || len < n)
-		return 0;
-	cp = p[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 /* A value for a log line into out[0..cap) (NUL-terminated), its length
  * returned: at most 1 KiB of it, control bytes escaped and bytes that
@@ -49,7 +29,7 @@ static size_t log_value(const char *v, size_t len, char *out, size_t cap, bool r
 	size_t o = 0;
 
 	for (size_t i = 0; i < len && i < 1024 && o + 8 < cap;) {
-		size_t n = p[i] < 0x80 ? 1 : utf8_len(p + i, len - i);
+		size_t n = p[i] < 0x80 ? 1 : sg_utf8_len(v + i, len - i);
 
 		if (!raw && (p[i] == '"' || p[i] == '\\')) {
 			o += (size_t)snprintf(out + o, cap - o, "\\%c", p[i]);

@@ -11,6 +11,7 @@
 #include "config/cel.h"
 #include "config/duration.h"
 #include "config/remoterl.h"
+#include "config/utf8.h"
 #include "user/base/base64url.h"
 #include "user/base/buf.h"
 #include "user/base/log.h"
@@ -321,7 +322,7 @@ static bool entry_value(struct sg_cel_run *run, const struct sg_cel_val *v, stru
 	case SG_CEL_BOOL:
 		if (sg_cel_to_text(run, v, &out->p, &out->len) < 0)
 			return false;
-		return sg_cel_utf8_bad(out->p, out->len) == out->len;
+		return sg_utf8_span(out->p, out->len) == out->len;
 	case SG_CEL_BYTES:
 		if (!(b64 = sg_cel_alloc(run, (v->s.n + 2) / 3 * 4 + 1)))
 			return false;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "config/pct.h"
+#include "config/utf8.h"
 #include "policy/status.h"
 #include "user/base/base64url.h"
 #include "user/base/list.h"
@@ -278,39 +279,11 @@ void sg_openapi_req_free(struct sg_openapi_req *r)
 static char *lossy(const char *body, size_t len)
 {
 	struct txt t = { 0 };
-	const unsigned char *s = (const unsigned char *)body;
 
-	add(&t, "", 0);
-	for (size_t i = 0; i < len;) {
-		size_t n = s[i] < 0x80	       ? 1
-			   : (s[i] >> 5) == 6  ? 2
-			   : (s[i] >> 4) == 14 ? 3
-			   : (s[i] >> 3) == 30 ? 4
-					       : 0;
-		bool ok = n && s[i] && i + n <= len;
-
-		for (size_t k = 1; ok && k < n; k++)
-			ok = (s[i + k] & 0xc0) == 0x80;
-		if (ok && n == 2)
-			ok = s[i] >= 0xc2;
-		if (ok && n == 3)
-			ok = !(s[i] == 0xe0 && s[i + 1] < 0xa0) &&
-			     !(s[i] == 0xed && s[i + 1] >= 0xa0);
-		if (ok && n == 4)
-			ok = s[i] <= 0xf4 && !(s[i] == 0xf0 && s[i + 1] < 0x90) &&
-			     !(s[i] == 0xf4 && s[i + 1] >= 0x90);
-		if (ok) {
-			add(&t, body + i, n);
-			i += n;
-		} else {
-			adds(&t, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-	if (t.bad) {
-		free(t.p);
+	if (!room(&t, sg_utf8_lossy(NULL, body, len, SG_UTF8_LOSSY_NUL)))
 		return NULL;
-	}
+	t.len = sg_utf8_lossy(t.p, body, len, SG_UTF8_LOSSY_NUL);
+	t.p[t.len] = '\0';
 	return t.p;
 }
 

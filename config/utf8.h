@@ -1,0 +1,28 @@
+/* UTF-8 (RFC 3629) measured, checked and made lossy, for every place that
+ * takes bytes from a client as text: CEL strings, protobuf strings, log
+ * lines, MCP answers. No I/O. */
+#ifndef SG_UTF8_H
+#define SG_UTF8_H
+
+#include <stddef.h>
+
+/* The length of the UTF-8 sequence at s (at most n bytes), or 0 when it
+ * is not a well-formed one: a stray continuation byte, a lead byte
+ * C0, C1 or F5-FF, too few continuation bytes, an overlong form, a
+ * surrogate (U+D800-DFFF) or past U+10FFFF. NUL is a sequence of 1. */
+size_t sg_utf8_len(const char *s, size_t n);
+
+/* How much of s[0..n) is well-formed UTF-8 from its start: where the
+ * first sequence that is not begins, n when there is none. */
+size_t sg_utf8_span(const char *s, size_t n);
+
+/* sg_utf8_lossy: NUL is replaced too (text for a C string). */
+#define SG_UTF8_LOSSY_NUL 1u
+
+/* s[0..n) with each byte that begins no well-formed sequence replaced by
+ * U+FFFD (EF BF BD, one per byte), written at out, which has room for
+ * the length, or only measured when out is NULL. flags: 0 or
+ * SG_UTF8_LOSSY_NUL. Returns the length (no NUL is written). */
+size_t sg_utf8_lossy(char *out, const char *s, size_t n, unsigned flags);
+
+#endif
