@@ -45,6 +45,29 @@ size_t sg_utf8_span(const char *s, size_t n)
 	return span(s, n, false);
 }
 
+/* How many bytes at s[0..n) one U+FFFD stands for, s beginning no
+ * well-formed sequence: the maximal subpart (Unicode 15 section 3.9,
+ * what Rust's from_utf8_lossy replaces), the longest start of a
+ * well-formed sequence there, else the one byte. */
+static size_t bad_len(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t need = s[0] >= 0xc2 && s[0] <= 0xdf   ? 2
+		      : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+		      : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+						     : 1;
+	/* the second byte's range; the rest take 80-BF */
+	unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
+	unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
+	size_t k = 1;
+
+	for (; k < need && k < n && s[k] >= lo && s[k] <= hi; k++) {
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return k;
+}
+
 size_t sg_utf8_lossy(char *out, const char *s, size_t n, unsigned flags)
 {
 	static const char replacement[3] = { '\xef', '\xbf', '\xbd' }; /* U+FFFD */
@@ -62,7 +85,7 @@ size_t sg_utf8_lossy(char *out, const char *s, size_t n, unsigned flags)
 		if (out)
 			memcpy(out + o, replacement, sizeof(replacement));
 		o += sizeof(replacement);
-		k++;
+		k += bad_len(s + k, n - k);
 	}
 	return o;
 }

@@ -19,10 +19,13 @@ size_t sg_utf8_span(const char *s, size_t n);
 /* sg_utf8_lossy: NUL is replaced too (text for a C string). */
 #define SG_UTF8_LOSSY_NUL 1u
 
-/* s[0..n) with each byte that begins no well-formed sequence replaced by
- * U+FFFD (EF BF BD, one per byte), written at out, which has room for
- * the length, or only measured when out is NULL. flags: 0 or
- * SG_UTF8_LOSSY_NUL. Returns the length (no NUL is written). */
+/* s[0..n) with what is not well-formed replaced by U+FFFD (EF BF BD) as
+ * Rust's String::from_utf8_lossy replaces it (agentgateway's): one for
+ * each maximal subpart, the longest start of a well-formed sequence
+ * ("\xe2\x82" cut short: one), else one byte ("\xed\xa0\x80", a
+ * surrogate: three). Written at out, which has room for the length, or
+ * only measured when out is NULL. flags: 0 or SG_UTF8_LOSSY_NUL.
+ * Returns the length (no NUL is written). */
 size_t sg_utf8_lossy(char *out, const char *s, size_t n, unsigned flags);
 
 #endif

@@ -299,6 +299,11 @@ static void test_openapi_error_body_bounded(void **state)
 	assert_int_equal(strlen(err),
 			 strlen(head) + 3 * max + strlen("... (2097152 bytes in all)"));
 	free(err);
+	/* a character cut short is one U+FFFD, as agentgateway's
+	 * from_utf8_lossy makes it */
+	err = error_of("x\xe2\x82 y\xf0\x9f\x98", 7);
+	assert_string_equal(err + strlen(head), "x\xef\xbf\xbd y\xef\xbf\xbd");
+	free(err);
 	/* exactly the bound: whole, no mark; one more: cut */
 	memset(body, 'a', big);
 	err = error_of(body, max);

@@ -1,7 +1,8 @@
 /* Unit tests of config/utf8.c: a sequence measured (valid one to four
  * bytes, overlong forms, surrogates, past U+10FFFF, truncated, stray
  * continuation bytes), the well-formed span, and the lossy copy (one
- * U+FFFD a bad byte, NUL kept or replaced, measured with no output). */
+ * U+FFFD a maximal ill-formed subpart, NUL kept or replaced, measured
+ * with no output). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,31 +66,50 @@ static void test_utf8_span_stops_at_the_first_bad_sequence(void **state)
 	assert_int_equal(sg_utf8_span("abc\xe2\x82", 5), 3); /* truncated at the end */
 }
 
-/* Each byte that begins no well-formed sequence is one U+FFFD (a
- * truncated 3-byte sequence is two); measuring gives what writing does. */
-static void test_utf8_lossy_replaces_each_bad_byte(void **state)
+/* One U+FFFD for each maximal subpart of an ill-formed sequence, as
+ * Rust's from_utf8_lossy (agentgateway's) reads it: the longest start of
+ * a well-formed sequence there, else one byte. Measuring gives what
+ * writing does. */
+static void test_utf8_lossy_replaces_each_maximal_subpart(void **state)
 {
-	static const char in[] = "a\xc3\xa9\x80"
-				 "b\xe2\x82"
-				 "c\xed\xa0\x80\xf4\x90\x80\x80"
-				 "\xf0\x9f\x98\x80";
-	static const char want[] = "a\xc3\xa9\xef\xbf\xbd"
-				   "b\xef\xbf\xbd\xef\xbf\xbd"
-				   "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-				   "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
-				   "\xf0\x9f\x98\x80";
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		/* the Rust documentation's example */
+		{ "Hello \xf0\x90\x80World", "Hello \xef\xbf\xbdWorld" },
+		{ "a\xc3\xa9\x80"
+		  "b",
+		  "a\xc3\xa9\xef\xbf\xbd"
+		  "b" },			  /* a stray continuation */
+		{ "\xe2\x82", "\xef\xbf\xbd" },	  /* cut short at the end */
+		{ "\xe2\x82(", "\xef\xbf\xbd(" }, /* cut short by a byte */
+		{ "\xf0\x9f\x98", "\xef\xbf\xbd" },
+		{ "\xc3", "\xef\xbf\xbd" },
+		/* no well-formed sequence starts so: each byte its own */
+		{ "\xc0\x80", "\xef\xbf\xbd\xef\xbf\xbd" },		    /* overlong */
+		{ "\xe0\x9f\xbf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong */
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* U+D800 */
+		{ "\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xf5\x80", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" },
+		/* the subpart stops where the sequence goes wrong */
+		{ "\xf4\x8f\xbf", "\xef\xbf\xbd" },
+		{ "\xed\x9f\xc3\xa9", "\xef\xbf\xbd\xc3\xa9" },
+		{ "\xf0\x9f\x98\xf0\x9f\x98\x80", "\xef\xbf\xbd\xf0\x9f\x98\x80" },
+		/* valid text: the same bytes */
+		{ "h\xc3\xa9llo \xf0\x9f\x98\x80", "h\xc3\xa9llo \xf0\x9f\x98\x80" },
+		{ "", "" },
+	};
 	char out[128];
-	size_t n;
 
 	(void)state;
-	n = sg_utf8_lossy(out, in, sizeof(in) - 1, 0);
-	assert_int_equal(n, sizeof(want) - 1);
-	assert_memory_equal(out, want, n);
-	assert_int_equal(sg_utf8_lossy(NULL, in, sizeof(in) - 1, 0), n);
-	/* valid text: the same bytes */
-	assert_int_equal(sg_utf8_lossy(out, "h\xc3\xa9llo", 6, 0), 6);
-	assert_memory_equal(out, "h\xc3\xa9llo", 6);
-	assert_int_equal(sg_utf8_lossy(out, "", 0, 0), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = strlen(cases[i].in), n = sg_utf8_lossy(out, cases[i].in, len, 0);
+
+		out[n] = '\0';
+		assert_string_equal(out, cases[i].want);
+		assert_int_equal(sg_utf8_lossy(NULL, cases[i].in, len, 0), n);
+	}
 }
 
 static void test_utf8_lossy_nul_kept_or_replaced(void **state)
@@ -113,7 +133,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_measures_valid_sequences),
 		cmocka_unit_test(test_utf8_refuses_malformed_sequences),
 		cmocka_unit_test(test_utf8_span_stops_at_the_first_bad_sequence),
-		cmocka_unit_test(test_utf8_lossy_replaces_each_bad_byte),
+		cmocka_unit_test(test_utf8_lossy_replaces_each_maximal_subpart),
 		cmocka_unit_test(test_utf8_lossy_nul_kept_or_replaced),
 	};
 

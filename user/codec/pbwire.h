@@ -31,8 +31,8 @@ void sg_pbw_tag(struct sg_pbw *w, unsigned field, unsigned wire);
 /* A length-delimited field; an empty one is not written (proto3). */
 void sg_pbw_bytes(struct sg_pbw *w, unsigned field, const void *p, size_t n);
 /* A string field made of bytes that came from a client (a header's
- * value, a body): each byte that begins no well-formed UTF-8 sequence
- * becomes U+FFFD, as agentgateway's from_utf8_lossy makes it, since a
+ * value, a body): what is not well-formed UTF-8 becomes U+FFFD, as
+ * agentgateway's from_utf8_lossy makes it (sg_utf8_lossy), since a
  * service refuses the whole message for a string that is not UTF-8. An
  * empty one is not written. */
 void sg_pbw_text(struct sg_pbw *w, unsigned field, const char *p, size_t n);
