@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "config/tlsconf.h"
+#include "config/utf8.h"
 
 /* Schemas nested in one another (references followed included), and
  * parameters of one operation, at most. */
@@ -981,18 +982,6 @@ static int emit_input(struct conv *cv, struct out *o, const struct op *op, const
 	return rc || cv->failed ? -1 : 0;
 }
 
-/* The first `max` bytes of s, cut back to a character's start. */
-static size_t utf8_cut(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n <= max)
-		return n;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
-}
-
 /* One operation made a tool into t (its slot pushed); *total counts the
  * JSON written. */
 static int operation(struct conv *cv, struct sg_mcp_target *t, size_t *cap, const char *path,
@@ -1032,7 +1021,7 @@ static int operation(struct conv *cv, struct sg_mcp_target *t, size_t *cap, cons
 	puts0(&o, "{\"name\":");
 	put_str(&o, id->str);
 	if (sum && sum->str[0]) {
-		size_t n = utf8_cut(sum->str, 64);
+		size_t n = sg_utf8_cut(sum->str, strlen(sum->str), 64);
 
 		memcpy(title, sum->str, n);
 		title[n] = '\0';

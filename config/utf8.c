@@ -45,6 +45,15 @@ size_t sg_utf8_span(const char *s, size_t n)
 	return span(s, n, false);
 }
 
+size_t sg_utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	for (int k = 0; k < 3 && max && ((unsigned char)s[max] & 0xc0) == 0x80; k++)
+		max--;
+	return max;
+}
+
 /* How many bytes at s[0..n) one U+FFFD stands for, s beginning no
  * well-formed sequence: the maximal subpart (Unicode 15 section 3.9,
  * what Rust's from_utf8_lossy replaces), the longest start of a

@@ -16,6 +16,12 @@ size_t sg_utf8_len(const char *s, size_t n);
  * first sequence that is not begins, n when there is none. */
 size_t sg_utf8_span(const char *s, size_t n);
 
+/* How much of s[0..n) to keep so that at most max bytes stay and no
+ * character is split: n when n <= max, else max moved back over the
+ * continuation bytes at s[max] (three at most: more begin no character,
+ * and a cut there splits none). */
+size_t sg_utf8_cut(const char *s, size_t n, size_t max);
+
 /* sg_utf8_lossy: NUL is replaced too (text for a C string). */
 #define SG_UTF8_LOSSY_NUL 1u
 

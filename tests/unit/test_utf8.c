@@ -2,7 +2,7 @@
  * bytes, overlong forms, surrogates, past U+10FFFF, truncated, stray
  * continuation bytes), the well-formed span, and the lossy copy (one
  * U+FFFD a maximal ill-formed subpart, NUL kept or replaced, measured
- * with no output). */
+ * with no output), and a cut that splits no character. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -127,6 +127,23 @@ static void test_utf8_lossy_nul_kept_or_replaced(void **state)
 	assert_int_equal(sg_utf8_lossy(NULL, "a\0\0b\xff", 5, SG_UTF8_LOSSY_NUL), 11);
 }
 
+/* A cut at most max bytes long splits no character: a 2- or 4-byte one
+ * across the bound is left out whole; one ending at it stays; a run of
+ * stray continuation bytes moves it back three at most. */
+static void test_utf8_cut_splits_no_character(void **state)
+{
+	(void)state;
+	assert_int_equal(sg_utf8_cut("abc", 3, 3), 3);
+	assert_int_equal(sg_utf8_cut("ab", 2, 5), 2);
+	assert_int_equal(sg_utf8_cut("abcd", 4, 3), 3);
+	assert_int_equal(sg_utf8_cut("ab\xc3\xa9", 4, 3), 2);
+	assert_int_equal(sg_utf8_cut("ab\xc3\xa9z", 5, 4), 4);
+	assert_int_equal(sg_utf8_cut("a\xf0\x9f\x98\x80", 5, 4), 1);
+	assert_int_equal(sg_utf8_cut("a\xf0\x9f\x98\x80", 5, 2), 1);
+	assert_int_equal(sg_utf8_cut("\xf0\x9f\x98\x80", 4, 1), 0);
+	assert_int_equal(sg_utf8_cut("ab\x80\x80\x80\x80\x80", 7, 6), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_utf8_span_stops_at_the_first_bad_sequence),
 		cmocka_unit_test(test_utf8_lossy_replaces_each_maximal_subpart),
 		cmocka_unit_test(test_utf8_lossy_nul_kept_or_replaced),
+		cmocka_unit_test(test_utf8_cut_splits_no_character),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

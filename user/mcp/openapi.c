@@ -294,16 +294,7 @@ static char *lossy(const char *body, size_t len)
  * the client waited the call's 60 s for an answer. */
 static size_t quoted(const char *body, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)body;
-	size_t cut = SG_MCP_OPENAPI_ERR_BODY_MAX;
-
-	if (len <= cut)
-		return len;
-	/* a character has 3 continuation bytes at most; more are no
-	 * character, and lossy() replaces them one by one anyway */
-	for (int k = 0; k < 3 && (s[cut] & 0xc0) == 0x80; k++)
-		cut--;
-	return cut;
+	return sg_utf8_cut(body, len, SG_MCP_OPENAPI_ERR_BODY_MAX);
 }
 
 /* The structured content a body below 500 gives. */
