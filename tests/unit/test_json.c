@@ -217,6 +217,36 @@ static void test_json_parses_numbers(void **state)
 	sg_json_free(s);
 }
 
+/* sg_json_parse_exact: a number prints again as it was written, read as
+ * its double; one outside JSON's grammar is no JSON. */
+static void test_json_parse_exact_keeps_numbers(void **state)
+{
+	static const char *const kept[] = {
+		"[9007199254740993,1.5,0.1,-0,1E2,1e-7,123456789012345,1234567890123456,-3,0]",
+		"{\"a\":{\"b\":[\"-1 \\\"2\",18446744073709551617]},\"c\":-2.50}",
+	};
+	static const char *const refused[] = { "01", "[1.]", "{\"a\":-01}", "[1,+1]", "0.e1" };
+	struct sg_json *j;
+	double d = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		j = sg_json_parse_exact(kept[i]);
+		assert_non_null(j);
+		expect_print(j, SG_JSON_COMPACT, kept[i]);
+		sg_json_free(j);
+	}
+	j = sg_json_parse_exact("[9007199254740993,7]");
+	assert_int_equal(sg_json_type(sg_json_first(j)), SG_JSON_NUMBER);
+	assert_int_equal(sg_json_num(sg_json_first(j), &d), 0);
+	assert_true(d == 9007199254740992.0);
+	assert_string_equal(sg_json_num_text(sg_json_first(j)), "9007199254740993");
+	assert_null(sg_json_num_text(sg_json_next(sg_json_first(j)))); /* 7 prints as 7 */
+	sg_json_free(j);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+		assert_null(sg_json_parse_exact(refused[i]));
+}
+
 static void test_json_parses_documents(void **state)
 {
 	const char *text = "{ \"items\": [ {\"name\": \"a\"}, {\"name\": \"b\"} ],\n"
@@ -339,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_json_escapes_strings),
 		cmocka_unit_test(test_json_formats_numbers),
 		cmocka_unit_test(test_json_parses_numbers),
+		cmocka_unit_test(test_json_parse_exact_keeps_numbers),
 		cmocka_unit_test(test_json_parses_documents),
 		cmocka_unit_test(test_json_rejects_invalid_text),
 		cmocka_unit_test(test_json_refuses_trailing_characters),

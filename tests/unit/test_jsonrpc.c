@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -219,6 +220,76 @@ static void test_jsonrpc_writes_texts(void **state)
 	sg_jsonrpc_free(&m);
 }
 
+/* A client's id goes back as it came, byte for byte (JSON-RPC 2.0: the
+ * same value): ids past 2^53 and fractions went through a double, so
+ * 9007199254740993 came back 9007199254740992 and 0.1 as
+ * 0.10000000000000001. Read as one of the gateway's own, a number past
+ * 2^53 is that number, not its double. */
+static void test_jsonrpc_ids_come_back_as_written(void **state)
+{
+	static const char *const ids[] = {
+		"9007199254740993", "1.5", "0.1", "-0", "1E2", "\"a\\\"b\"", "18446744073709551615",
+	};
+	char text[256], want[256];
+	struct sg_jsonrpc m, r;
+	const char *why;
+	uint64_t own = 0;
+	char *t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(
+			text, sizeof(text),
+			"{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"ping\",\"params\":{\"n\":%s}}",
+			ids[i], ids[i]);
+		assert_int_equal(parse(text, &m, &why), 0);
+		t = sg_jsonrpc_result_text(m.id, "{}");
+		snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{}}",
+			 ids[i]);
+		assert_string_equal(t, want);
+		free(t);
+		t = sg_jsonrpc_error_text(m.id, SG_JSONRPC_INTERNAL_ERROR, "x");
+		snprintf(want, sizeof(want),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":-32603,\"message\":"
+			 "\"x\"}}",
+			 ids[i]);
+		assert_string_equal(t, want);
+		free(t);
+		/* what goes on to a target keeps its params' numbers too */
+		t = sg_jsonrpc_with_id(&m, 3);
+		snprintf(want, sizeof(want),
+			 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\",\"params\":{\"n\":%s}}",
+			 ids[i]);
+		assert_string_equal(t, want);
+		free(t);
+		assert_int_equal(
+			parse("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{\"v\":1.5}}", &r, &why),
+			0);
+		t = sg_jsonrpc_reply_text(m.id, &r);
+		snprintf(want, sizeof(want),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":{\"v\":1.5}}", ids[i]);
+		assert_string_equal(t, want);
+		free(t);
+		sg_jsonrpc_free(&r);
+		sg_jsonrpc_free(&m);
+	}
+	assert_int_equal(
+		parse("{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"result\":{}}", &r, &why), 0);
+	assert_true(sg_jsonrpc_id_u64(r.id, &own));
+	assert_true(own == 9007199254740993ull);
+	sg_jsonrpc_free(&r);
+	assert_int_equal(
+		parse("{\"jsonrpc\":\"2.0\",\"id\":18446744073709551615,\"result\":{}}", &r, &why),
+		0);
+	assert_true(sg_jsonrpc_id_u64(r.id, &own));
+	assert_true(own == UINT64_MAX);
+	sg_jsonrpc_free(&r);
+	/* a number outside JSON's grammar is no JSON, as serde_json reads it */
+	assert_int_equal(parse("{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"ping\"}", &m, &why),
+			 SG_JSONRPC_PARSE_ERROR);
+	sg_json_free(m.root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_jsonrpc_id_as_own),
 		cmocka_unit_test(test_jsonrpc_bounds_size),
 		cmocka_unit_test(test_jsonrpc_writes_texts),
+		cmocka_unit_test(test_jsonrpc_ids_come_back_as_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -399,6 +399,73 @@ static void test_mcp_cancel_names_the_targets_id(void **state)
 	assert_int_equal(n.rep.status, 202);
 }
 
+/* DELETE with an MCP-Protocol-Version the gateway does not speak is
+ * refused as POST and GET are (400), and the session goes on: it ended
+ * the session whatever the version said. */
+static void test_mcp_delete_checks_protocol_version(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t = fake("fake");
+	struct sg_mcp_backend m = { .targets = &t, .n = 1 };
+	struct sg_mcp_ask a = { .m = &m, .method = SG_MCP_DELETE, .has_sid = true };
+	char sid[SG_MCP_SID_LEN + 1], text[128];
+	struct slot s = { 0 };
+	char *body;
+
+	session(e, &m, sid);
+	snprintf(a.sid, sizeof(a.sid), "%s", sid);
+	a.version_unknown = true;
+	sg_mcp_hub_call(e->hub, &a, on_done, &s);
+	run_until(e, &s.done);
+	assert_int_equal(s.rep.status, 400);
+	assert_string_equal(s.rep.body,
+			    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+			    "\"message\":\"MCP-Protocol-Version names a version the gateway does "
+			    "not speak\"}}");
+	free(s.rep.body);
+	body = call(e, &m, sid, "hello", NULL);
+	assert_string_equal(text_of(body, text, sizeof(text)), "hello");
+	free(body);
+	a.version_unknown = false;
+	memset(&s, 0, sizeof(s));
+	sg_mcp_hub_call(e->hub, &a, on_done, &s);
+	run_until(e, &s.done);
+	assert_int_equal(s.rep.status, 200);
+	assert_int_equal(sg_mcp_children(), 0);
+}
+
+/* A client's id comes back as it was written, through the gateway's own
+ * ids at each target (two targets: the call is renumbered there): ids
+ * past 2^53 and fractions went through a double and came back changed. */
+static void test_mcp_ids_come_back_as_written(void **state)
+{
+	static const char *const ids[] = { "9007199254740993", "1.5", "\"s-1\"" };
+	struct env *e = *state;
+	struct sg_mcp_target t[2] = { fake("a"), fake("b") };
+	struct sg_mcp_backend m = { .targets = t, .n = 2 };
+	char sid[SG_MCP_SID_LEN + 1], body[256], want[64];
+	struct slot s;
+
+	session(e, &m, sid);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"tools/call\",\"params\":{"
+			 "\"name\":\"b_hello\"}}",
+			 ids[i]);
+		posted(e, &m, sid, body, &s);
+		assert_int_equal(s.rep.status, 200);
+		snprintf(want, sizeof(want), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":", ids[i]);
+		assert_memory_equal(s.rep.body, want, strlen(want));
+		free(s.rep.body);
+		/* and a list the gateway merges, and a ping it answers */
+		snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":%s,\"method\":\"%s\"}",
+			 ids[i], i ? "ping" : "tools/list");
+		posted(e, &m, sid, body, &s);
+		assert_memory_equal(s.rep.body, want, strlen(want));
+		free(s.rep.body);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +484,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_replay_within_the_queue_bound, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_delete_checks_protocol_version, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_ids_come_back_as_written, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

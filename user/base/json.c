@@ -51,6 +51,17 @@ struct sg_json *sg_json_number(double v)
 	return out(cJSON_CreateNumber(v));
 }
 
+/* A number printed as `text`, whose value is v: a raw item of cJSON's
+ * (it prints its text as it is), which the lookups read as a number. */
+static struct sg_json *number_raw(const char *text, double v)
+{
+	cJSON *c = cJSON_CreateRaw(text);
+
+	if (c)
+		c->valuedouble = v;
+	return out(c);
+}
+
 struct sg_json *sg_json_float(double v)
 {
 	char text[40];
@@ -64,7 +75,7 @@ struct sg_json *sg_json_float(double v)
 	}
 	if (!strpbrk(text, ".e"))
 		strcat(text, ".0");
-	return out(cJSON_CreateRaw(text));
+	return number_raw(text, v);
 }
 
 struct sg_json *sg_json_bool(bool v)
@@ -168,6 +179,121 @@ void sg_json_remove(struct sg_json *obj, const char *key)
 struct sg_json *sg_json_parse(const char *text)
 {
 	return text ? out(cJSON_ParseWithOpts(text, NULL, true)) : NULL;
+}
+
+/* ---- numbers as written ------------------------------------------------- */
+
+static bool digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The length of the JSON number at s (RFC 8259's grammar: no leading
+ * zero, no "1.", no "+1"); 0 when none starts there. */
+static size_t number_len(const char *s)
+{
+	const char *p = s + (*s == '-');
+
+	if (*p == '0')
+		p++;
+	else if (digit(*p))
+		while (digit(*p))
+			p++;
+	else
+		return 0;
+	if (*p == '.') {
+		if (!digit(*++p))
+			return 0;
+		while (digit(*p))
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p += p[1] == '+' || p[1] == '-' ? 2 : 1;
+		if (!digit(*p))
+			return 0;
+		while (digit(*p))
+			p++;
+	}
+	return (size_t)(p - s);
+}
+
+/* A number cJSON prints as it is written: a whole one of 15 digits at
+ * most (its double holds it, printed with %d or %1.15g), not -0. */
+static bool prints_as_written(const char *s, size_t n)
+{
+	size_t neg = s[0] == '-';
+
+	if (n - neg > 15 || (n - neg > 1 && s[neg] == '0') || (neg && s[1] == '0'))
+		return false;
+	for (size_t i = neg; i < n; i++)
+		if (!digit(s[i]))
+			return false;
+	return true;
+}
+
+/* The next number's text after *p in a JSON text: the first '-' or digit
+ * outside a string (nothing else in JSON holds one). */
+static const char *next_number(const char *p)
+{
+	for (; *p; p++) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				return p;
+		} else if (*p == '-' || digit(*p)) {
+			return p;
+		}
+	}
+	return p;
+}
+
+/* Each number in item and its siblings, and below them, in the order of
+ * the text (cJSON keeps it), matched with the next number of the text at
+ * *p: one that cJSON would print otherwise keeps its text (a raw item
+ * with the same double). -EINVAL: a number out of JSON's grammar, which
+ * cJSON's strtod took; -ENOMEM. */
+static int keep_numbers(cJSON *item, const char **p)
+{
+	for (; item; item = item->next) {
+		const char *s;
+		size_t n;
+		char *text;
+		int rc;
+
+		if (cJSON_IsArray(item) || cJSON_IsObject(item)) {
+			if ((rc = keep_numbers(item->child, p)))
+				return rc;
+			continue;
+		}
+		if (!cJSON_IsNumber(item))
+			continue;
+		s = next_number(*p);
+		n = strspn(s, "0123456789+-.eE");
+		if (!n || number_len(s) != n)
+			return -EINVAL;
+		*p = s + n;
+		if (prints_as_written(s, n))
+			continue;
+		if (!(text = strndup(s, n)))
+			return -ENOMEM;
+		item->type = cJSON_Raw;
+		item->valuestring = text;
+	}
+	return 0;
+}
+
+struct sg_json *sg_json_parse_exact(const char *text)
+{
+	cJSON *root = text ? cJSON_ParseWithOpts(text, NULL, true) : NULL;
+	const char *p = text;
+
+	if (root && keep_numbers(root, &p)) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return out(root);
 }
 
 /* ---- serde_json's pretty layout ------------------------------------------ */
@@ -289,7 +415,7 @@ enum sg_json_type sg_json_type(const struct sg_json *v)
 		return SG_JSON_FALSE;
 	if (cJSON_IsTrue(c))
 		return SG_JSON_TRUE;
-	if (cJSON_IsNumber(c))
+	if (cJSON_IsNumber(c) || cJSON_IsRaw(c)) /* raw: a number as written */
 		return SG_JSON_NUMBER;
 	if (cJSON_IsString(c))
 		return SG_JSON_STRING;
@@ -331,10 +457,15 @@ const char *sg_json_str(const struct sg_json *v)
 
 int sg_json_num(const struct sg_json *v, double *num)
 {
-	if (!cJSON_IsNumber(in(v)))
+	if (!cJSON_IsNumber(in(v)) && !cJSON_IsRaw(in(v)))
 		return -EINVAL;
 	*num = in(v)->valuedouble;
 	return 0;
+}
+
+const char *sg_json_num_text(const struct sg_json *v)
+{
+	return cJSON_IsRaw(in(v)) ? in(v)->valuestring : NULL;
 }
 
 /* ---- YAML nodes -------------------------------------------------------- */

@@ -80,6 +80,14 @@ void sg_json_remove(struct sg_json *obj, const char *key);
  * when the text is not JSON or memory ran out. */
 struct sg_json *sg_json_parse(const char *text);
 
+/* sg_json_parse, but each number prints again as it was written where
+ * its double would print otherwise (9007199254740993, 1.5, 1e2, -0): a
+ * JSON-RPC id goes back to its client byte for byte. Lookups read such a
+ * number as any other (its double; sg_json_num_text its text). A number
+ * outside JSON's grammar, which cJSON reads (01, 1., -01), makes the text
+ * none (NULL), as serde_json refuses it. */
+struct sg_json *sg_json_parse_exact(const char *text);
+
 /* v as text in `style`, no trailing newline; malloc'd (free()), NULL when
  * v is NULL or memory ran out. Strings are escaped as JSON wants (", \,
  * control characters as \n, \t, ... or \u00XX); other UTF-8 is kept. */
@@ -103,6 +111,9 @@ const char *sg_json_str(const struct sg_json *v);
 /* The value of a number into *out. Returns 0, or -EINVAL when v is not a
  * number. */
 int sg_json_num(const struct sg_json *v, double *out);
+/* The text of number v as sg_json_parse_exact kept it (or as sg_json_float
+ * wrote it); NULL when v prints from its double (or is no number). */
+const char *sg_json_num_text(const struct sg_json *v);
 
 /* A config node (config/node.h) as JSON: maps as objects (a key written
  * twice: the last), sequences as arrays, plain scalars as YAML's core

@@ -146,7 +146,7 @@ int sg_jsonrpc_parse(const char *text, size_t len, struct sg_jsonrpc *m, const c
 		return -ENOMEM;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
-	m->root = sg_json_parse(copy);
+	m->root = sg_json_parse_exact(copy); /* ids go back as they came */
 	free(copy);
 	if (!m->root) {
 		*why = "the body is not JSON";
@@ -158,6 +158,11 @@ int sg_jsonrpc_parse(const char *text, size_t len, struct sg_jsonrpc *m, const c
 	return rc;
 }
 
+static bool digit_first(const char *s)
+{
+	return *s >= '1' && *s <= '9';
+}
+
 void sg_jsonrpc_free(struct sg_jsonrpc *m)
 {
 	sg_json_free(m->root);
@@ -166,8 +171,22 @@ void sg_jsonrpc_free(struct sg_jsonrpc *m)
 
 bool sg_jsonrpc_id_u64(const struct sg_json *id, uint64_t *out)
 {
+	const char *text = sg_json_num_text(id);
 	double d;
 
+	if (text) { /* past a double's 2^53, or not written as a whole number */
+		char *end;
+		unsigned long long v;
+
+		if (!digit_first(text))
+			return false;
+		errno = 0;
+		v = strtoull(text, &end, 10);
+		if (*end || errno || !v)
+			return false;
+		*out = v;
+		return true;
+	}
 	/* checked before the cast: one of a double past 2^64 is undefined */
 	if (sg_json_num(id, &d) || !(d >= 1 && d < 0x1p64) || d != (double)(uint64_t)d)
 		return false;

@@ -33,7 +33,7 @@ enum sg_jsonrpc_kind {
 struct sg_jsonrpc {
 	enum sg_jsonrpc_kind kind;
 	struct sg_json *root;
-	const struct sg_json *id;     /* a string or a number; NULL: none (or an
+	const struct sg_json *id;     /* a string or a number (as written); NULL: none (or an
 				       * error response's null id) */
 	const char *method;	      /* requests and notifications */
 	const struct sg_json *params; /* an object or array; NULL: none */

@@ -604,6 +604,17 @@ static bool version_known(const struct sg_h1_span *v)
 	return false;
 }
 
+/* An MCP-Protocol-Version the gateway does not speak, on any method of a
+ * session: c answered 400, true. */
+static bool version_refused(struct call *c, const struct sg_mcp_ask *ask)
+{
+	if (!ask->version_unknown)
+		return false;
+	call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
+		   "MCP-Protocol-Version names a version the gateway does not speak");
+	return true;
+}
+
 /* The client's initialize params kept in s, for a target restarted
  * later. False when out of memory. */
 static bool keep_init(struct session *s, const struct sg_jsonrpc *msg)
@@ -624,11 +635,8 @@ static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 	struct sg_mcp_hub *hub = c->hub;
 	struct session *s;
 
-	if (ask->version_unknown) {
-		call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
-			   "MCP-Protocol-Version names a version the gateway does not speak");
+	if (version_refused(c, ask))
 		return false;
-	}
 	if (c->msg.kind == SG_JSONRPC_RESPONSE) { /* no target's request was relayed */
 		answer_later(c, 202, NULL);
 		return false;
@@ -693,9 +701,7 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 	} else if (!(s = session_of(hub, ask))) {
 		call_error(c, 404, SG_JSONRPC_SESSION_ERROR, "no such MCP session");
 		return;
-	} else if (ask->version_unknown) {
-		call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
-			   "MCP-Protocol-Version names a version the gateway does not speak");
+	} else if (version_refused(c, ask)) {
 		return;
 	} else {
 		c->s = s;
@@ -759,6 +765,8 @@ static void delete_session(struct call *c, const struct sg_mcp_ask *ask)
 			   ask->has_sid ? "no such MCP session" : "Mcp-Session-Id is required");
 		return;
 	}
+	if (version_refused(c, ask))
+		return;
 	sg_mcp_session_end(s);
 	answer_later(c, 200, NULL);
 }
@@ -829,11 +837,8 @@ static void get_stream(struct call *c, const struct sg_mcp_ask *ask)
 			   ask->has_sid ? "no such MCP session" : "Mcp-Session-Id is required");
 		return;
 	}
-	if (ask->version_unknown) {
-		call_error(c, 400, SG_JSONRPC_INVALID_REQUEST,
-			   "MCP-Protocol-Version names a version the gateway does not speak");
+	if (version_refused(c, ask))
 		return;
-	}
 	if (s->get && c->hub->stream->waiting(s->get->data))
 		get_cut(s);
 	else

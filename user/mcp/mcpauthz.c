@@ -264,7 +264,7 @@ char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *as
 	if (!body || !ask->list)
 		return body;
 	k = &kinds[ask->list - 1];
-	if (!(root = sg_json_parse(body)))
+	if (!(root = sg_json_parse_exact(body))) /* its id goes back as it is */
 		return body;
 	list = sg_json_get(sg_json_get(root, "result"), k->key);
 	if (sg_json_type(list) != SG_JSON_ARRAY) {

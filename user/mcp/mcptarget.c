@@ -96,6 +96,11 @@ bool sg_mcp_same_id(const struct sg_json *a, const struct sg_json *b)
 
 	if (sa || sb)
 		return sa && sb && !strcmp(sa, sb);
+	/* kept as written (past 2^53, fractions): their doubles may be one */
+	sa = sg_json_num_text(a);
+	sb = sg_json_num_text(b);
+	if (sa || sb)
+		return sa && sb && !strcmp(sa, sb);
 	return !sg_json_num(a, &x) && !sg_json_num(b, &y) && x == y;
 }
 
@@ -196,7 +201,7 @@ void sg_mcp_upreq_answered(struct session *s, const struct sg_jsonrpc *m)
 	if (!u)
 		return;
 	t = &s->targets[u->target];
-	orig = sg_json_parse(u->orig);
+	orig = sg_json_parse_exact(u->orig);
 	text = orig ? sg_jsonrpc_reply_text(orig, m) : NULL;
 	if (text && !t->dead)
 		sg_mcp_target_send(t, text, strlen(text), 0, false);
