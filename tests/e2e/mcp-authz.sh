@@ -1,4 +1,4 @@
-# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), and so are a refused prompt's completion and a refused resource's subscription, allowed calls reach the target; a call that gives params.name twice is 400 (the gateway read the first, the target the last); a session's id with another caller's token is 404; prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
+# mcpAuthorization as agentgateway's mcp-authorization example writes it (its rules unchanged: echo for anyone, get-sum for sub test-user, get-env for a token with nested.key "value"), behind jwtAuth, with @modelcontextprotocol/server-everything in streamableHttp mode as the example's `mcp: {host}` target and the official SDK client: each token lists exactly the tools its claims allow, a call the rules refuse is answered as if the tool did not exist (-32602, "Unknown tool: NAME", the target never asked), and so are a refused prompt's completion and a refused resource's subscription, resource templates are listed as the rules allow their uriTemplate, allowed calls reach the target; a call that gives params.name twice is 400 (the gateway read the first, the target the last); a session's id with another caller's token is 404; prompts filtered by mcp.prompt.name; with two targets the rules read mcp.tool.target and the unprefixed name; without a token (jwtAuth's optional mode) only the rules that need none hold, a bad token is 401; config_dump shows the rules; a rule that does not compile is refused by check at its column.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -115,6 +115,12 @@ check "another caller's token: no such session (404)" \
 	'{"jsonrpc":"2.0","id":11,"error":{"code":-32001,"message":"no such MCP session"}} 404'
 check "its own token: still its session" "$(raw '{"jsonrpc":"2.0","id":12,"method":"ping"}')" \
 	'{"jsonrpc":"2.0","id":12,"result":{}} 200'
+# No rule allows a resource: its templates are hidden as its resources
+# are (agentgateway decides on each template's uriTemplate); they were
+# all listed.
+check "resource templates filtered as resources are" \
+	"$(raw '{"jsonrpc":"2.0","id":13,"method":"resources/templates/list"}')" \
+	'{"jsonrpc":"2.0","id":13,"result":{"resourceTemplates":[]}} 200'
 # jwtAuth's default mode is optional: without a token the rules that read
 # jwt fail, the others hold.
 out=$(client "" tools 'call:get-sum:{"a":1,"b":1}' end)

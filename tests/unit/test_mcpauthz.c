@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -78,10 +79,56 @@ static void test_mcpauthz_touches_every_use(void **state)
 	assert_string_equal(touched(&two, "tools/list", "{}", out, sizeof(out)), "");
 }
 
+/* Refuses the resource (or template) whose URI is file:///hidden/{id},
+ * at target b; records what it was asked. */
+static bool see(void *arg, const struct sg_celreq_mcp *t)
+{
+	char *asked = arg;
+	size_t n = strlen(asked);
+
+	snprintf(asked + n, 512 - n, "%s %s %s;", t->kind, t->target, t->name);
+	return strcmp(t->target, "b") || strcmp(t->name, "file:///hidden/{id}");
+}
+
+/* resources/templates/list loses the templates the rules hide, as
+ * resources/list loses the resources, each decided as a resource of its
+ * target named by its uriTemplate (agentgateway's
+ * merge_resource_templates): a hidden template was listed. The id comes
+ * back as the client wrote it. */
+static void test_mcpauthz_filters_resource_templates(void **state)
+{
+	struct sg_mcp_target t[2] = { { .name = "a" }, { .name = "b" } };
+	struct sg_mcp_backend two = { .targets = t, .n = 2 };
+	char asked[512] = "";
+	char *body = strdup(
+		"{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"result\":{\"resourceTemplates\":["
+		"{\"name\":\"a_t\",\"uriTemplate\":\"file:///hidden/{id}\"},"
+		"{\"name\":\"b_t\",\"uriTemplate\":\"file:///hidden/{id}\"},"
+		"{\"name\":\"b_u\",\"uriTemplate\":\"file:///open/{id}\"}]}}");
+
+	(void)state;
+	body = sg_mcp_authz_filter(&two, "resources/templates/list", body, see, asked);
+	assert_string_equal(
+		body, "{\"jsonrpc\":\"2.0\",\"id\":9007199254740993,\"result\":{"
+		      "\"resourceTemplates\":[{\"name\":\"a_t\",\"uriTemplate\":\"file:///"
+		      "hidden/{id}\"},{\"name\":\"b_u\",\"uriTemplate\":\"file:///open/{id}\"}]}}");
+	assert_string_equal(asked, "resource a file:///hidden/{id};resource b file:///hidden/{id};"
+				   "resource b file:///open/{id};");
+	free(body);
+	/* another method's answer goes as it is */
+	body = strdup("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"resourceTemplates\":[{"
+		      "\"name\":\"b_t\",\"uriTemplate\":\"file:///hidden/{id}\"}]}}");
+	asked[0] = '\0';
+	assert_ptr_equal(sg_mcp_authz_filter(&two, "ping", body, see, asked), body);
+	assert_string_equal(asked, "");
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mcpauthz_touches_every_use),
+		cmocka_unit_test(test_mcpauthz_filters_resource_templates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

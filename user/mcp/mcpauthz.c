@@ -22,11 +22,15 @@ static const struct kind {
 	{ "tools/list", "tools", "tool", "name" },
 	{ "prompts/list", "prompts", "prompt", "name" },
 	{ "resources/list", "resources", "resource", "uri" },
+	/* a template is a resource to the rules, named by its uriTemplate
+	 * (agentgateway's merge_resource_templates) */
+	{ "resources/templates/list", "resourceTemplates", "resource", "uriTemplate" },
 };
 
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 #define KIND_PROMPT 1
 #define KIND_RESOURCE 2
+#define KIND_TEMPLATE 3
 
 /* The requests that use one tool, prompt or resource, as agentgateway
  * authorizes them: its name (uri) is a member of their params, or of
@@ -214,14 +218,13 @@ static bool append(char **text, size_t *len, size_t *cap, const char *s)
 	return true;
 }
 
-/* The entries of `list` the rules let r see, as the result text
- * {"<key>":[...]}; NULL when out of memory. *dropped: how many went. */
-static char *kept(struct sg_request *r, const struct kind *k, const struct sg_json *list,
-		  size_t *dropped)
+/* The entries of `list` (m's) that `see` lets the client see, as the
+ * result text {"<key>":[...]}; NULL when out of memory. *dropped: how
+ * many went. */
+static char *kept(const struct sg_mcp_backend *m, const struct kind *k, const struct sg_json *list,
+		  sg_mcp_authz_see_fn see, void *arg, size_t *dropped)
 {
-	const struct sg_mcp_backend *m = backend(r);
-	const struct sg_authz *a[2];
-	size_t n = sets(r, a), len = 0, cap = 0;
+	size_t len = 0, cap = 0;
 	char *text = NULL, *item;
 	bool first = true, ok;
 
@@ -233,9 +236,10 @@ static char *kept(struct sg_request *r, const struct kind *k, const struct sg_js
 		const char *id = sg_json_str(sg_json_get(e, k->id)), *rest = "";
 		const char *target = sg_mcp_target_of(m, label ? label : "", &rest);
 
-		if (k == &kinds[KIND_RESOURCE])
+		if (k == &kinds[KIND_RESOURCE] || k == &kinds[KIND_TEMPLATE])
 			rest = id;
-		if (!target || !rest || !allowed(r, a, n, k->what, target, rest)) {
+		if (!target || !rest ||
+		    !see(arg, &(struct sg_celreq_mcp){ k->what, target, rest })) {
 			(*dropped)++;
 			continue;
 		}
@@ -253,17 +257,20 @@ static char *kept(struct sg_request *r, const struct kind *k, const struct sg_js
 	return NULL;
 }
 
-char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *ask, char *body)
+char *sg_mcp_authz_filter(const struct sg_mcp_backend *m, const char *method, char *body,
+			  sg_mcp_authz_see_fn see, void *arg)
 {
-	const struct kind *k;
+	const struct kind *k = NULL;
 	struct sg_json *root;
 	const struct sg_json *list;
 	char *result, *out;
 	size_t dropped;
 
-	if (!body || !ask->list)
+	for (size_t i = 0; i < NKINDS && method; i++)
+		if (!strcmp(method, kinds[i].list))
+			k = &kinds[i];
+	if (!body || !k)
 		return body;
-	k = &kinds[ask->list - 1];
 	if (!(root = sg_json_parse_exact(body))) /* its id goes back as it is */
 		return body;
 	list = sg_json_get(sg_json_get(root, "result"), k->key);
@@ -271,7 +278,7 @@ char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *as
 		sg_json_free(root); /* an error, not a list: as it is */
 		return body;
 	}
-	result = kept(r, k, list, &dropped);
+	result = kept(m, k, list, see, arg, &dropped);
 	if (result && !dropped) {
 		free(result);
 		sg_json_free(root);
@@ -285,4 +292,28 @@ char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *as
 	sg_json_free(root);
 	free(body);
 	return out;
+}
+
+/* The rules over a request, as sg_mcp_authz_filter asks them. */
+struct rules {
+	struct sg_request *r;
+	const struct sg_authz *a[2];
+	size_t n;
+};
+
+static bool rules_see(void *arg, const struct sg_celreq_mcp *t)
+{
+	struct rules *u = arg;
+
+	return allowed(u->r, u->a, u->n, t->kind, t->target, t->name);
+}
+
+char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *ask, char *body)
+{
+	struct rules u = { .r = r };
+
+	if (!body || !ask->list)
+		return body;
+	u.n = sets(r, u.a);
+	return sg_mcp_authz_filter(backend(r), kinds[ask->list - 1].list, body, rules_see, &u);
 }

@@ -54,4 +54,15 @@ char *sg_mcp_authz_request(struct sg_request *r, const char *body, size_t len,
  * (body freed: never the unfiltered list). */
 char *sg_mcp_authz_reply(struct sg_request *r, const struct sg_mcp_authz_ask *ask, char *body);
 
+/* Whether a client may see t, an entry of a list (its kind, its target,
+ * its name there: a resource's or a resource template's URI). */
+typedef bool (*sg_mcp_authz_see_fn)(void *arg, const struct sg_celreq_mcp *t);
+
+/* sg_mcp_authz_reply's filter, the rules' decision given as `see`: body
+ * answers a `method` call of a client of m; a list the rules filter
+ * (tools/list, prompts/list, resources/list, resources/templates/list)
+ * loses the entries `see` refuses. Same contract otherwise. */
+char *sg_mcp_authz_filter(const struct sg_mcp_backend *m, const char *method, char *body,
+			  sg_mcp_authz_see_fn see, void *arg);
+
 #endif
