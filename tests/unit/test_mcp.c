@@ -466,6 +466,112 @@ static void test_mcp_ids_come_back_as_written(void **state)
 	}
 }
 
+static const char *quiet_args[] = { "60" };
+
+/* A stdio target that never answers: /bin/sleep, cheap to run by the
+ * dozen, whose initialize waits until it is given up. */
+static struct sg_mcp_target quiet(const char *name)
+{
+	return (struct sg_mcp_target){
+		.name = name,
+		.kind = SG_MCP_STDIO,
+		.cmd = "/bin/sleep",
+		.args = { quiet_args, 1, 1 },
+	};
+}
+
+/* An initialize of m from the client address `source`, into *s. */
+static void init_from(struct env *e, const struct sg_mcp_backend *m, const char *source,
+		      struct slot *s)
+{
+	static const char init[] =
+		"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\","
+		"\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":"
+		"{},\"clientInfo\":{\"name\":\"unit\",\"version\":\"1\"}}}";
+	struct sg_mcp_ask a = { .m = m, .method = SG_MCP_POST, .json = true, .body_whole = true };
+
+	memset(s, 0, sizeof(*s));
+	snprintf(a.source, sizeof(a.source), "%s", source);
+	a.body = strdup(init);
+	a.body_len = strlen(init);
+	sg_mcp_hub_call(e->hub, &a, on_done, s);
+	sg_mcp_ask_free(&a);
+}
+
+#define PER_SOURCE SG_MCP_SESSIONS_PER_SOURCE
+
+/* One client address holds at most 1/8 of the gateway's sessions: the
+ * next initialize from it is refused as the gateway's own bound refuses
+ * (503, -32001) while another address still begins one, and it begins
+ * one again once one of its own is gone. One client of an open route
+ * filled all 256 and denied everyone else. */
+static void test_mcp_sessions_per_source(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t = quiet("q");
+	struct sg_mcp_backend m = { .targets = &t, .n = 1 };
+	static struct slot s[PER_SOURCE + 2];
+
+	for (int i = 0; i < PER_SOURCE; i++) {
+		init_from(e, &m, "10.0.0.1", &s[i]);
+		assert_false(s[i].done); /* its session waits for its target */
+	}
+	init_from(e, &m, "10.0.0.1", &s[PER_SOURCE]);
+	run_until(e, &s[PER_SOURCE].done);
+	assert_int_equal(s[PER_SOURCE].rep.status, 503);
+	assert_string_equal(s[PER_SOURCE].rep.body,
+			    "{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32001,\"message\":"
+			    "\"too many MCP sessions from this client address: end one with "
+			    "DELETE\"}}");
+	free(s[PER_SOURCE].rep.body);
+	init_from(e, &m, "10.0.0.2", &s[PER_SOURCE + 1]);
+	assert_false(s[PER_SOURCE + 1].done);
+	assert_int_equal(sg_mcp_children(), PER_SOURCE + 1);
+	sg_mcp_hub_cancel(e->hub, &s[0]); /* given up: its session goes */
+	init_from(e, &m, "10.0.0.1", &s[0]);
+	assert_false(s[0].done);
+	for (int i = 0; i < PER_SOURCE + 2; i++)
+		if (i != PER_SOURCE)
+			sg_mcp_hub_cancel(e->hub, &s[i]);
+	sg_loop_run_once(e->loop, 0);
+	assert_int_equal(sg_mcp_children(), 0);
+}
+
+/* And at most 1/8 of the gateway's target processes: a session from an
+ * address that runs its share starts none (its initialize fails on its
+ * targets, -32002), another address's starts its own. */
+static void test_mcp_processes_per_source(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t[8];
+	struct sg_mcp_backend m = { .targets = t, .n = 8 };
+	enum { FULL = SG_MCP_CHILDREN_PER_SOURCE / 8 };
+	static struct slot s[FULL + 2];
+	char name[8][4];
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(name[i], sizeof(name[i]), "q%d", i);
+		t[i] = quiet(name[i]);
+	}
+	for (int i = 0; i < FULL; i++)
+		init_from(e, &m, "10.0.0.1", &s[i]);
+	assert_int_equal(sg_mcp_children(), SG_MCP_CHILDREN_PER_SOURCE);
+	init_from(e, &m, "10.0.0.1", &s[FULL]);
+	run_until(e, &s[FULL].done);
+	assert_int_equal(sg_mcp_children(), SG_MCP_CHILDREN_PER_SOURCE);
+	assert_non_null(strstr(s[FULL].rep.body, "\"code\":-32002"));
+	assert_non_null(strstr(s[FULL].rep.body, "for this client address"));
+	free(s[FULL].rep.body);
+	init_from(e, &m, "10.0.0.2", &s[FULL + 1]);
+	assert_false(s[FULL + 1].done);
+	assert_int_equal(sg_mcp_children(), SG_MCP_CHILDREN_PER_SOURCE + 8);
+	for (int i = 0; i < FULL + 2; i++)
+		if (i != FULL)
+			sg_mcp_hub_cancel(e->hub, &s[i]);
+	sg_loop_run_once(e->loop, 0);
+	assert_int_equal(sg_mcp_children(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +593,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mcp_delete_checks_protocol_version, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_ids_come_back_as_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_sessions_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_processes_per_source, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

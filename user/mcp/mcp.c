@@ -20,6 +20,7 @@
 #include "user/base/log.h"
 #include "user/codec/sse.h"
 #include "user/core/request.h"
+#include "user/core/srclimit.h"
 #include "user/mcp/jsonrpc.h"
 #include "user/mcp/mcptarget.h"
 #include "user/mcp/mcphttp.h"
@@ -53,7 +54,7 @@ void sg_mcp_session_end(struct session *s)
 	for (size_t i = 0; i < s->n; i++) {
 		struct target *t = &s->targets[i];
 
-		sg_mcp_child_kill(t->child);
+		sg_mcp_target_kill(t);
 		sg_mcp_http_close(t->http);
 		sg_mcp_openapi_close(t->api);
 		sg_timer_stop(s->hub->loop, &t->restart);
@@ -65,6 +66,7 @@ void sg_mcp_session_end(struct session *s)
 	sg_timer_stop(s->hub->loop, &s->idle);
 	sg_list_remove(&s->link);
 	s->hub->nsessions--;
+	sg_srclimit_release(s->hub->src_sessions, s->source);
 	sg_mcp_replay_free(&s->replay);
 	free(s->init);
 	free(s->names);
@@ -623,6 +625,22 @@ static bool keep_init(struct session *s, const struct sg_jsonrpc *msg)
 	return s->init != NULL;
 }
 
+/* Room for one more session, of ask's client address: the gateway's
+ * bound, and that address's share of it (SG_MCP_SESSIONS_PER_SOURCE).
+ * False: c is answered 503 -32001, `full` when the gateway is full, else
+ * `mine` (agentgateway bounds neither: as the gateway's bound answers). */
+static bool session_room(struct call *c, const struct sg_mcp_ask *ask, const char *full,
+			 const char *mine)
+{
+	bool room = c->hub->nsessions < SG_MCP_SESSIONS_MAX;
+
+	if (room &&
+	    sg_srclimit_count(c->hub->src_sessions, ask->source) < SG_MCP_SESSIONS_PER_SOURCE)
+		return true;
+	call_error(c, 503, SG_JSONRPC_SESSION_ERROR, room ? mine : full);
+	return false;
+}
+
 /* statefulMode: stateless (agentgateway's): each request is served on
  * its own, by a session of its own that no id names and that ends with
  * its answer, its targets started as the request needs them (a tool's
@@ -641,10 +659,9 @@ static bool stateless_session(struct call *c, const struct sg_mcp_ask *ask)
 		answer_later(c, 202, NULL);
 		return false;
 	}
-	if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
-		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP requests in flight");
+	if (!session_room(c, ask, "too many MCP requests in flight",
+			  "too many MCP requests in flight from this client address"))
 		return false;
-	}
 	if (!(s = sg_mcp_session_new(hub, ask, true))) {
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return false;
@@ -682,11 +699,10 @@ static void post(struct call *c, const struct sg_mcp_ask *ask)
 			return;
 		s = c->s;
 	} else if (c->msg.kind == SG_JSONRPC_REQUEST && !strcmp(c->msg.method, "initialize")) {
-		if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
-			call_error(c, 503, SG_JSONRPC_SESSION_ERROR,
-				   "too many MCP sessions: end one with DELETE");
+		if (!session_room(c, ask, "too many MCP sessions: end one with DELETE",
+				  "too many MCP sessions from this client address: end one with "
+				  "DELETE"))
 			return;
-		}
 		if (!(s = sg_mcp_session_new(hub, ask, false)) || !keep_init(s, &c->msg)) {
 			if (s)
 				sg_mcp_session_end(s);
@@ -890,10 +906,9 @@ static void legacy_open(struct call *c, const struct sg_mcp_ask *ask)
 			   "Accept must name text/event-stream");
 		return;
 	}
-	if (hub->nsessions >= SG_MCP_SESSIONS_MAX) {
-		call_error(c, 503, SG_JSONRPC_SESSION_ERROR, "too many MCP sessions");
+	if (!session_room(c, ask, "too many MCP sessions",
+			  "too many MCP sessions from this client address"))
 		return;
-	}
 	if (!(s = sg_mcp_session_new(hub, ask, false))) {
 		call_error(c, 503, SG_JSONRPC_INTERNAL_ERROR, "out of memory");
 		return;
@@ -1088,6 +1103,12 @@ struct sg_mcp_hub *sg_mcp_hub_new(struct sg_loop *loop)
 	hub->loop = loop;
 	sg_list_init(&hub->sessions);
 	sg_list_init(&hub->calls);
+	hub->src_sessions = sg_srclimit_new(SG_MCP_SESSIONS_PER_SOURCE);
+	hub->src_children = sg_srclimit_new(SG_MCP_CHILDREN_PER_SOURCE);
+	if (!hub->src_sessions || !hub->src_children) {
+		sg_mcp_hub_free(hub);
+		return NULL;
+	}
 	return hub;
 }
 
@@ -1105,6 +1126,8 @@ void sg_mcp_hub_free(struct sg_mcp_hub *hub)
 		c->done(c->data, NULL);
 		call_over(c);
 	}
+	sg_srclimit_free(hub->src_sessions);
+	sg_srclimit_free(hub->src_children);
 	free(hub);
 }
 
@@ -1242,6 +1265,7 @@ static bool ask_read(struct sg_mcp_ask *a, const struct sg_request *r)
 					       : SG_MCP_OTHER;
 	a->json = json_content(req);
 	a->sse = accepts_sse(req);
+	snprintf(a->source, sizeof(a->source), "%s", r->ip ? r->ip : "");
 	if (!legacy_of(a, r) || sg_mcp_caller_of(r, &a->caller))
 		return false;
 	a->rebound = rebound(req);

@@ -32,6 +32,11 @@ struct sg_request;
 #define SG_MCP_CALL_MS 60000
 /* Child processes in the whole process, at most. */
 #define SG_MCP_CHILDREN_MAX 512
+/* One client address's share of each (1/8): no source holds more at
+ * once, so that one client of an open route cannot take them all and
+ * deny every other. */
+#define SG_MCP_SESSIONS_PER_SOURCE (SG_MCP_SESSIONS_MAX / 8)
+#define SG_MCP_CHILDREN_PER_SOURCE (SG_MCP_CHILDREN_MAX / 8)
 /* A session id: 32 hex digits. */
 #define SG_MCP_SID_LEN 32
 /* Bytes a session's event streams may hold for their clients (handed to a
@@ -80,6 +85,10 @@ struct sg_mcp_ask {
 	 * client, is no way into that caller's session (its targets, its GET
 	 * stream and what they ask the client on it). */
 	char *caller;
+	/* The client's address as text (a PROXY protocol header's, when one
+	 * came); "": none known. Its sessions and their processes count
+	 * against its share (SG_MCP_SESSIONS_PER_SOURCE). */
+	char source[64];
 	enum sg_mcp_method method;
 	bool json; /* Content-Type: application/json */
 	bool sse;  /* Accept names text/event-stream: the answer may be a stream */

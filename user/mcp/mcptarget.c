@@ -14,6 +14,7 @@
 
 #include "user/base/log.h"
 #include "user/codec/sse.h"
+#include "user/core/srclimit.h"
 #include "user/mcp/mcphttp.h"
 #include "user/mcp/openapi.h"
 #include "user/mcp/stdio.h"
@@ -217,8 +218,7 @@ static void on_gone(void *arg, const char *why);
 static void target_lost(struct target *t, const char *why, bool cut)
 {
 	t->cut = t->cut || cut;
-	sg_mcp_child_kill(t->child);
-	t->child = NULL;
+	sg_mcp_target_kill(t);
 	sg_mcp_http_close(t->http);
 	t->http = NULL;
 	sg_mcp_openapi_close(t->api);
@@ -416,8 +416,7 @@ static void on_gone(void *arg, const char *why)
 	SG_INFO("mcp session %s: target %s: %s", s->id, s->names[t->idx], why);
 	/* A child that went is reaped now, not at the session's end: it holds
 	 * a pid and a place in SG_MCP_CHILDREN_MAX. */
-	sg_mcp_child_kill(t->child);
-	t->child = NULL;
+	sg_mcp_target_kill(t);
 	if (why != t->failure) /* why may be the caller's, for the call only */
 		snprintf(t->failure, sizeof(t->failure), "%s", why);
 	t->why = t->failure;
@@ -588,13 +587,26 @@ static bool target_start(struct target *t, const struct sg_mcp_target *conf)
 		t->why = "out of memory";
 	} else if (sg_mcp_children() >= SG_MCP_CHILDREN_MAX) {
 		t->why = "the gateway runs as many target processes as it may";
+	} else if (!sg_srclimit_take(t->s->hub->src_children, t->s->source)) {
+		t->why = "the gateway runs as many target processes for this client address as "
+			 "it may";
 	} else if (!sg_mcp_child_spawn(loop, conf, &child_ops, t, &t->child)) {
 		return true;
 	} else {
+		sg_srclimit_release(t->s->hub->src_children, t->s->source);
 		t->why = "it could not be started";
 	}
 	t->dead = true;
 	return false;
+}
+
+void sg_mcp_target_kill(struct target *t)
+{
+	if (!t->child)
+		return;
+	sg_mcp_child_kill(t->child);
+	t->child = NULL;
+	sg_srclimit_release(t->s->hub->src_children, t->s->source);
 }
 
 /* The back-off passed: t's new process starts, and is given the session's
@@ -677,6 +689,9 @@ struct session *sg_mcp_session_new(struct sg_mcp_hub *hub, const struct sg_mcp_a
 	s->fail_open = m->fail_open;
 	s->stateless = stateless;
 	s->m = stateless ? m : NULL;
+	snprintf(s->source, sizeof(s->source), "%s", ask->source);
+	if (!sg_srclimit_take(hub->src_sessions, s->source))
+		goto fail; /* its share is taken (the caller checked), or no memory */
 	sg_list_init(&s->calls);
 	sg_timer_init(&s->idle, sg_mcp_session_idle, s);
 	sg_mcp_replay_init(&s->replay);

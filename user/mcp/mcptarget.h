@@ -22,12 +22,18 @@
 /* Response header lines an answer carries besides the route's. */
 #define MCP_LINES 4
 
+struct sg_srclimit;
+
 struct sg_mcp_hub {
 	struct sg_loop *loop;
 	const struct sg_mcp_stream_ops *stream; /* NULL: no call streams */
 	struct sg_list sessions;
 	size_t nsessions;
-	struct sg_list calls;	   /* every call not over (struct call's `all`) */
+	struct sg_list calls; /* every call not over (struct call's `all`) */
+	/* Sessions, and target processes, per client address (each session
+	 * holds one place in the first, each process of its one in the
+	 * second), within SG_MCP_*_PER_SOURCE. The hub's. */
+	struct sg_srclimit *src_sessions, *src_children;
 	_Atomic uint64_t restarts; /* target processes restarted; read by the metrics */
 	/* the client's header lines of the call whose message send_to is
 	 * sending (an openapi target passes them on); NULL: none */
@@ -92,10 +98,11 @@ struct session {
 	struct sg_list link;
 	struct sg_mcp_hub *hub;
 	char id[33];
-	char *route;  /* the key of the route that began it (a copy) */
-	char *caller; /* who began it, as its ask said ("": no one; a copy) */
-	bool ready;   /* initialize answered: the client may use it */
-	bool prefix;  /* names carry "<target>_" */
+	char *route;	 /* the key of the route that began it (a copy) */
+	char *caller;	 /* who began it, as its ask said ("": no one; a copy) */
+	char source[64]; /* the client address it counts against (its ask's) */
+	bool ready;	 /* initialize answered: the client may use it */
+	bool prefix;	 /* names carry "<target>_" */
 	bool fail_open;
 	size_t n;
 	char **names;
@@ -188,6 +195,9 @@ struct session *sg_mcp_session_new(struct sg_mcp_hub *hub, const struct sg_mcp_a
  * initialized by the gateway first unless that request is the client's
  * initialize. False when it cannot be. */
 bool sg_mcp_target_begin(struct target *t, bool initialize);
+/* t's process, if it has one, killed (reaped in the loop's close queue),
+ * its place in its source's share given back. */
+void sg_mcp_target_kill(struct target *t);
 /* msg[0..len) to t, a request with id (0: a notification or response):
  * held while t is restarting or its handshake runs. */
 int sg_mcp_target_send(struct target *t, const char *msg, size_t len, uint64_t id, bool init);
