@@ -5,7 +5,9 @@
 # the gateway (/proc), the one it says it is; one target killed by its pid
 # while its session has a call waiting: that call is answered with -32002
 # within a second, the session's next call by its target started again
-# (e2e mcp-restart), and the 99 other sessions answer; DELETE ends all 100, no child left. The target is
+# (e2e mcp-restart), and the 99 other sessions answer; DELETE ends all 100, no child left. The sessions
+# begin from eight loopback addresses: one address holds 32 at most, its
+# 33rd is refused (503, -32001) while the others' go on. The target is
 # mcp_stdio_fake.py run by Debian's python3 (~10 MiB and 0.05 s of CPU to
 # start) rather than server-everything (node: ~70 MiB and 1.1 s of CPU
 # each, 7 GiB and nearly two minutes of CPU for 100 on a 2-core machine).
@@ -75,5 +77,14 @@ check "$N children again, the killed one replaced" \
 check "DELETE ends all $N" "$(timeout 60 $SESS end $U "$WORK/open")" "{\"ended\":$N}"
 sleep 0.5
 check "no child left" "$(children | wc -l)" 0
+
+# One client address: 32 sessions (1/8 of the gateway's 256), its 33rd
+# refused as the gateway's own bound refuses; another address begins one.
+timeout 120 $SESS open $U 33 127.0.0.9 >"$WORK/one"
+check "one client address: 32 sessions, its 33rd refused" \
+	"$(grep -c '"sid"' "$WORK/one") $(grep -c failed "$WORK/one")" "32 1"
+check "... 503 -32001" "$(grep -o 'initialize: 503 .*}}' "$WORK/one")" \
+	'initialize: 503 {\"jsonrpc\":\"2.0\",\"id\":0,\"error\":{\"code\":-32001,\"message\":\"too many MCP sessions from this client address: end one with DELETE\"}}'
+check "another address begins one" "$(timeout 60 $SESS open $U 1 127.0.0.10 | grep -c '"sid"')" 1
 stop_gateway
 finish

@@ -7,7 +7,11 @@
 //   node mcp_sessions.mjs open URL N      N sessions at once: initialize,
 //                                         notifications/initialized, tools/call
 //                                         pid; a line {"sid":ID,"pid":PID} each,
-//                                         or {"failed":why}
+//                                         or {"failed":why}. Session i begins
+//                                         from 127.0.0.(1 + i % 8) (the gateway
+//                                         gives one client address 32 sessions),
+//                                         or all from FROM when given:
+//   node mcp_sessions.mjs open URL N FROM
 //   node mcp_sessions.mjs kill URL FILE PID
 //                                         FILE holds open's lines: the session
 //                                         whose target is PID calls tools/call
@@ -25,15 +29,24 @@ const [mode, url, ...rest] = process.argv.slice(2);
 const say = (o) => console.log(JSON.stringify(o));
 const u = new URL(url);
 
-// One request: {status, sid, body}; rejects after 60 s or on a failure.
-function request(method, sid, msg) {
+// One request (from the loopback address `from`, else the system's
+// choice): {status, sid, body}; rejects after 60 s or on a failure.
+function request(method, sid, msg, from) {
 	const body = msg ? JSON.stringify(msg) : "";
 	const headers = { accept: "application/json, text/event-stream" };
 	if (msg) headers["content-type"] = "application/json";
 	if (sid) headers["mcp-session-id"] = sid;
 	return new Promise((resolve, reject) => {
 		const req = http.request(
-			{ host: u.hostname, port: u.port, path: u.pathname, method, headers, agent: false },
+			{
+				host: u.hostname,
+				port: u.port,
+				path: u.pathname,
+				method,
+				headers,
+				agent: false,
+				localAddress: from,
+			},
 			(res) => {
 				let text = "";
 				res.setEncoding("utf8");
@@ -73,7 +86,7 @@ const step = (name, p) =>
 		throw new Error(`${name}: ${e.message}`);
 	});
 
-async function open1() {
+async function open1(_, i) {
 	const init = await step(
 		"initialize",
 		request("POST", null, {
@@ -85,7 +98,7 @@ async function open1() {
 				capabilities: {},
 				clientInfo: { name: "e2e", version: "1" },
 			},
-		}),
+		}, rest[1] || `127.0.0.${1 + (i % 8)}`),
 	);
 	if (init.status !== 200 || !init.sid) throw new Error(`initialize: ${init.status} ${init.body}`);
 	await step(
