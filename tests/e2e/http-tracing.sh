@@ -491,7 +491,7 @@ mcp_post() { # TRACE BODY [SESSION]: the message POSTed in that trace
 	local sid=()
 	[ -z "${3:-}" ] || sid=(-H "mcp-session-id: $3")
 	curl -s -D "$WORK/mhead" -o "$WORK/mbody" -X POST -H 'content-type: application/json' \
-		-H 'accept: application/json' -H "traceparent: 00-$1-1111222233334444-01" "${sid[@]}" \
+		-H 'accept: application/json, text/event-stream' -H "traceparent: 00-$1-1111222233334444-01" "${sid[@]}" \
 		-d "$2" http://127.0.0.1:3000/mcp
 }
 # mcp_spans TRACE: its target calls' spans as [name, under the server

@@ -16,11 +16,11 @@
 . "$E2E_DIR/mcplib.sh"
 U=http://127.0.0.1:3000/mcp
 
-# call SESSION ID TOOL [FILE]: tools/call TOOL posted (JSON answer); its
-# status and body ($WORK/body, or FILE).
+# call SESSION ID TOOL [FILE]: tools/call TOOL posted (a JSON answer: its
+# target sends nothing else); its status and body ($WORK/body, or FILE).
 call() {
 	local f=${4:-$WORK/body}
-	curl -s -o "$f" -w '%{http_code}' -X POST -H "$J" -H 'accept: application/json' \
+	curl -s -o "$f" -w '%{http_code}' -X POST -H "$J" -H "$A" \
 		-H "mcp-session-id: $1" \
 		-d "{\"jsonrpc\":\"2.0\",\"id\":$2,\"method\":\"tools/call\",\"params\":{\"name\":\"$3\",\"arguments\":{}}}" $U
 	echo " $(cat "$f")"

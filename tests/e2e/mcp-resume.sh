@@ -6,8 +6,9 @@
 # while it was away), then what comes. An id the stream never gave, or
 # none, replays nothing; the replay keeps the last 64 events. Events on a
 # POST's own stream carry no id. The target is mcp_stdio_fake.py, whose
-# tool `big` sends N logging notifications (no call claims them: the
-# POSTs take JSON) before its result.
+# tool `later` sends N logging notifications after its result (no call
+# claims them: they go on the GET stream), and `big` before it (on the
+# POST's own stream, which every POST accepts).
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/mcplib.sh"
 U=http://127.0.0.1:3000/mcp
@@ -17,11 +18,11 @@ fake_yaml "$WORK/fake.yaml"
 mcp_start "$WORK/fake.yaml" "one stdio target"
 S=$(session $U)
 
-# big N [ACCEPT]: N notifications/message ("I:x" each) from the target.
-big() {
-	curl -s -o "$WORK/big" -X POST -H "$J" -H "accept: ${2:-application/json}" \
-		-H "mcp-session-id: $S" \
-		-d "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"big\",\"arguments\":{\"n\":$1,\"size\":1}}}" $U
+# later N [TOOL]: N notifications/message ("I:x" each) from the target,
+# after its answer (TOOL big: before it, on the POST's stream).
+later() {
+	curl -s -o "$WORK/big" -X POST -H "$J" -H "$A" -H "mcp-session-id: $S" \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"${2:-later}\",\"arguments\":{\"n\":$1,\"size\":1}}}" $U
 }
 # events FILE: each event as "ID:DATA" (the notification's data, "-" for
 # an event without id), one a line.
@@ -53,14 +54,15 @@ get() {
 curl -s -N -o "$WORK/g1" -H "$SSE" -H "mcp-session-id: $S" $U &
 G=$!
 sleep 0.5
-big 2
+later 2
 sleep 0.3
 kill $G
 wait $G 2>/dev/null
 check "the GET stream's events carry ids" "$(events "$WORK/g1" | tr '\n' ' ')" "1:0:x 2:1:x "
 sleep 0.3
 # Away: three more, kept.
-big 3
+later 3
+sleep 0.3
 get "$WORK/g2" 2 >/dev/null
 check "back with Last-Event-ID 2: the three it missed, in order" \
 	"$(events "$WORK/g2" | tr '\n' ' ')" "3:0:x 4:1:x 5:2:x "
@@ -72,7 +74,8 @@ check "an id the stream never gave: the stream opens, nothing replayed" \
 	"$(get "$WORK/g5" 99) $(events "$WORK/g5" | wc -l)" "200 0"
 
 # The replay is bounded: 70 more while away, the last 64 kept.
-big 70
+later 70
+sleep 0.3
 get "$WORK/g6" 0 >/dev/null
 check "70 more while away: the last 64 replayed (ids 12 to 75)" \
 	"$(events "$WORK/g6" | sed -n '1p;$p' | tr '\n' ' ') $(events "$WORK/g6" | wc -l)" \
@@ -80,7 +83,7 @@ check "70 more while away: the last 64 replayed (ids 12 to 75)" \
 
 # A POST that takes its own stream: its events carry no id (it ends with
 # its answer: nothing to resume).
-big 2 'application/json, text/event-stream'
+later 2 big
 check "a POST's own stream: its events without ids" "$(events "$WORK/big" | tr '\n' ' ')" \
 	"-:0:x -:1:x -:result "
 stop_gateway

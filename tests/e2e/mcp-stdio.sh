@@ -4,7 +4,9 @@
 # @modelcontextprotocol/server-everything as the targets and the official
 # SDK's client (tests/e2e/mcp-client.mjs) as the client: tools listed,
 # tools called, session ended with DELETE. Then what a raw client sees:
-# JSON-RPC errors with 400/404/405/415 for bad input, an unknown session,
+# JSON-RPC errors with 400/404/405/406/415 for bad input (a POST whose
+# Accept lacks application/json or text/event-stream: 406; a DELETE with
+# an MCP-Protocol-Version not spoken: 400), an unknown session,
 # a session reached from both workers,
 # and a target killed under a session started again, while other sessions
 # go on. A failing target: failClosed fails
@@ -56,9 +58,17 @@ check "unknown session: 404" \
 	"$(code_body -X POST -H "$J" -H "$A" -H 'mcp-session-id: 00ff' -d '{"jsonrpc":"2.0","id":3,"method":"tools/list"}' $U)" \
 	'404 {"jsonrpc":"2.0","id":3,"error":{"code":-32001,"message":"no such MCP session"}}'
 check "text/plain: 415" \
-	"$(code_body -X POST -H 'content-type: text/plain' -d '{}' $U)" \
+	"$(code_body -X POST -H 'content-type: text/plain' -H "$A" -d '{}' $U)" \
 	'415 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Content-Type must be application/json"}}'
 check "PUT: 405" "$(code_body -X PUT $U)" '405 '
+# MCP's streamable HTTP: a POST MUST accept both; agentgateway answers
+# 406 otherwise (its Accept read for the two types, */* standing for
+# neither), before it reads the body or its Content-Type.
+for acc in 'application/json' 'text/event-stream' '*/*' ''; do
+	check "a POST whose Accept is '$acc': 406" \
+		"$(code_body -X POST -H 'content-type: text/plain' -H "accept: $acc" -d 'nope' $U)" \
+		'406 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Accept must name both application/json and text/event-stream"}}'
+done
 
 S1=$(init_session $U)
 S2=$(init_session $U)
@@ -80,6 +90,9 @@ check "a bad MCP-Protocol-Version: 400" \
 	'400 {"jsonrpc":"2.0","id":4,"error":{"code":-32600,"message":"MCP-Protocol-Version names a version the gateway does not speak"}}'
 check "a notification: 202" \
 	"$(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}' $U)" '202 '
+check "a DELETE with a bad MCP-Protocol-Version: 400, its session goes on" \
+	"$(code_body -X DELETE -H "mcp-session-id: $S1" -H 'mcp-protocol-version: 1999-01-01' $U) $(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -d '{"jsonrpc":"2.0","id":6,"method":"ping"}' $U)" \
+	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"MCP-Protocol-Version names a version the gateway does not speak"}} 200 {"jsonrpc":"2.0","id":6,"result":{}}'
 
 # A target killed under session 1: its process is started again (e2e
 # mcp-restart: back-off, bounds, a waiting call's error) and session 1's

@@ -8,8 +8,9 @@
 # 400, of an unknown one 404; a GET's stream opens 200 text/event-stream
 # (chunked over HTTP/1.1, and over HTTP/2), carries a notification the
 # target sends outside any streaming call, passes to a second GET, and ends
-# when its session does; a POST that accepts event streams gets its
-# progress and then its result as events, over HTTP/1.1 and HTTP/2. The
+# when its session does; a POST (which accepts event streams, as it
+# must) whose target logs during the call gets the log and then its
+# result as events, and so its progress, over HTTP/1.1 and HTTP/2. The
 # same server as a streamable HTTP target: its progress relayed, and its
 # logging, sent on its own GET stream (which the gateway opens while the
 # client has the session's open), reaches the client's GET stream. A
@@ -23,7 +24,6 @@
 U=http://127.0.0.1:3000/mcp
 code_body() { curl -s -o "$WORK/body" -w '%{http_code}' "$@"; echo " $(cat "$WORK/body")"; }
 SSE='accept: text/event-stream'
-JSON_ONLY='accept: application/json'
 
 
 # events FILE: each event's data of an event stream, one line each:
@@ -48,9 +48,10 @@ for line in open(sys.argv[1]):
 }
 
 # call_tool SESSION ID NAME ARGS [ACCEPT [CURL-OPTION...]]: tools/call
-# posted; the answer's status and body.
+# posted (ACCEPT: both types, as a POST must); the answer's status and
+# body.
 call_tool() {
-	local s=$1 id=$2 name=$3 args=$4 acc=${5:-$JSON_ONLY}
+	local s=$1 id=$2 name=$3 args=$4 acc=${5:-$A}
 	shift 5 2>/dev/null || shift $#
 	code_body "$@" -X POST -H "$J" -H "$acc" -H "mcp-session-id: $s" \
 		-d "{\"jsonrpc\":\"2.0\",\"id\":$id,\"method\":\"tools/call\",\"params\":{\"name\":\"$name\",\"arguments\":$args}}" $U
@@ -86,16 +87,17 @@ check "GET without a session: 400" "$(code_body -H "$SSE" $U)" \
 check "GET of an unknown session: 404" "$(code_body -H "$SSE" -H 'mcp-session-id: 00ff' $U)" \
 	'404 {"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"no such MCP session"}}'
 
-# A GET stream; a POST that takes no stream: the log its tool sends at
-# once goes on the GET stream; a second GET takes the stream over (the
+# A GET stream; a POST whose tool logs at once: its answer is a stream,
+# the log then the result; the logs that come after (every 5 s), outside
+# any call, go on the GET stream; a second GET takes the stream over (the
 # first ends); DELETE ends the second.
-curl -s -N -D "$WORK/g1head" -o "$WORK/g1body" --max-time 20 -H "$SSE" -H "mcp-session-id: $S" $U &
+curl -s -N -D "$WORK/g1head" -o "$WORK/g1body" --max-time 30 -H "$SSE" -H "mcp-session-id: $S" $U &
 G1=$!
 sleep 0.5
-check "a POST that takes no stream: JSON" \
-	"$(call_tool "$S" 2 toggle-simulated-logging '{}' | cut -c1-40)" \
-	'200 {"jsonrpc":"2.0","id":2,"result":{"c'
-sleep 0.3
+call_tool "$S" 2 toggle-simulated-logging '{}' >/dev/null
+check "a POST whose tool logs at once: a stream, its log then its result" \
+	"$(events "$WORK/body" | tr '\n' '|' | cut -c1-29)" 'log|result 2 Started simulate'
+for _ in $(seq 80); do grep -q '^data: ' "$WORK/g1body" 2>/dev/null && break; sleep 0.1; done
 curl -s -N --http2-prior-knowledge -D "$WORK/g2head" -o "$WORK/g2body" --max-time 20 \
 	-H "$SSE" -H "mcp-session-id: $S" $U &
 G2=$!
@@ -168,7 +170,9 @@ check "the target answers on" "$(echo "$out" | sed -n 3p)" \
 
 F1=$(session $U)
 F2=$(session $U)
-check "a flooding target: cut off, its call a JSON-RPC error" "$(call_tool "$F1" 4 flood '{}')" \
+r=$(call_tool "$F1" 4 flood '{}')
+check "a flooding target: cut off, its call's stream ends with a JSON-RPC error" \
+	"${r%% *} $(grep '^data: ' "$WORK/body" | tail -1 | cut -c7-)" \
 	'200 {"jsonrpc":"2.0","id":4,"error":{"code":-32002,"message":"target fake: it sent more than 1000 messages for the client in a second"}}'
 check "another session's target answers on" "$(call_tool "$F2" 5 hello '{}')" \
 	'200 {"jsonrpc":"2.0","id":5,"result":{"content":[{"type":"text","text":"hello"}]}}'
@@ -216,9 +220,12 @@ R=$!
 PIDS+=("$R")
 for _ in $(seq 100); do [ -s "$WORK/opened" ] && break; sleep 0.1; done
 check "the GET that reads nothing: 200" "$(head -1 "$WORK/opened" | tr -d '\r')" 'HTTP/1.1 200 OK'
+check "25 MiB for the GET stream after the answer" \
+	"$(call_tool "$B" 6 later '{"n":400,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":6,"r'
+sleep 1
 check "a target whose client reads nothing: cut off at 8 MiB" \
-	"$(call_tool "$B" 6 big '{"n":400,"size":65536}')" \
-	'200 {"jsonrpc":"2.0","id":6,"error":{"code":-32002,"message":"target fake: it sent more than the client reads: 8 MiB wait for it"}}'
+	"$(call_tool "$B" 60 hello '{}')" \
+	'200 {"jsonrpc":"2.0","id":60,"error":{"code":-32002,"message":"target fake: it sent more than the client reads: 8 MiB wait for it"}}'
 check "another session's target answers on" "$(call_tool "$F2" 7 hello '{}' | cut -c1-30)" \
 	'200 {"jsonrpc":"2.0","id":7,"r'
 kill "$R" 2>/dev/null
@@ -235,7 +242,8 @@ PIDS+=("$TR")
 for _ in $(seq 100); do [ -s "$WORK/t-opened" ] && break; sleep 0.1; done
 check "the GET that reads nothing: 200" "$(head -1 "$WORK/t-opened" | tr -d '\r')" 'HTTP/1.1 200 OK'
 check "4 MiB for a client that reads nothing: taken" \
-	"$(call_tool "$T" 8 big '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":8,"r'
+	"$(call_tool "$T" 8 later '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":8,"r'
+sleep 1 # sent after the answer: all read from the target by then
 curl -s -N -o "$WORK/t2body" --max-time 60 -H "$SSE" -H "mcp-session-id: $T" $U &
 T2=$!
 PIDS+=("$T2")
@@ -244,7 +252,7 @@ touch "$WORK/t-read"
 wait "$TR"
 check "the first GET, 4 MiB unread, is cut when a second takes over" "$(cat "$WORK/t-result")" cut
 check "4 MiB more: the second GET carries them" \
-	"$(call_tool "$T" 9 big '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":9,"r'
+	"$(call_tool "$T" 9 later '{"n":64,"size":65536}' | cut -c1-30)" '200 {"jsonrpc":"2.0","id":9,"r'
 # The stream stays open: wait for its 64 events (30 s at most), then end it.
 events=0
 for _ in $(seq 300); do

@@ -11,6 +11,10 @@ tools below; tools/call NAME (arguments in brackets):
   flood    5000 notifications/message at once, then the result "flooded"
   big      [n, size] n notifications/message of `size` bytes of data each,
            then the result "sent"
+  later    [n, size] the result "sent", then as big's notifications: no
+           call claims them, the gateway sends them on the session's GET
+           stream (a POST must accept an event stream, which carries what
+           its target sends during the call)
   ask      a request roots/list to the client; its answer's first root's
            uri (or its error's message) is the result's text
   hello    the result "hello"
@@ -28,7 +32,7 @@ import json
 import os
 import sys
 
-TOOLS = ["flood", "big", "ask", "hello", "pid", "wait", "exit", "init"]
+TOOLS = ["flood", "big", "later", "ask", "hello", "pid", "wait", "exit", "init"]
 out = sys.stdout
 seen = {"init": None, "initialized": False}
 opts = dict(zip(sys.argv[1::2], sys.argv[2::2]))
@@ -58,6 +62,10 @@ def call(mid, name, args):
         for i in range(int(args.get("n", 1))):
             send(log("%d:%s" % (i, "x" * int(args.get("size", 1)))))
         result(mid, "sent")
+    elif name == "later":
+        result(mid, "sent")
+        for i in range(int(args.get("n", 1))):
+            send(log("%d:%s" % (i, "x" * int(args.get("size", 1)))))
     elif name == "ask":
         send({"jsonrpc": "2.0", "id": "roots-1", "method": "roots/list"})
         for line in sys.stdin:

@@ -572,6 +572,44 @@ static void test_mcp_processes_per_source(void **state)
 	assert_int_equal(sg_mcp_children(), 0);
 }
 
+/* A POST whose Accept does not name both application/json and
+ * text/event-stream is refused 406 (MCP's streamable HTTP: the client
+ * MUST list both; agentgateway's InvalidAccept), before its Content-Type
+ * or its session are looked at; one that names only application/json was
+ * served. A legacy POST (the HTTP+SSE transport's) needs no Accept. */
+static void test_mcp_post_needs_accept_both(void **state)
+{
+	struct env *e = *state;
+	struct sg_mcp_target t = fake("fake");
+	struct sg_mcp_backend m = { .targets = &t, .n = 1 };
+	struct sg_mcp_ask a = { .m = &m,
+				.method = SG_MCP_POST,
+				.json = false,
+				.accept_lacks = true,
+				.body_whole = true };
+	struct slot s = { 0 };
+
+	a.body = strdup("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
+	a.body_len = strlen(a.body);
+	sg_mcp_hub_call(e->hub, &a, on_done, &s);
+	run_until(e, &s.done);
+	assert_int_equal(s.rep.status, 406);
+	assert_string_equal(s.rep.body,
+			    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+			    "\"message\":\"Accept must name both application/json and "
+			    "text/event-stream\"}}");
+	free(s.rep.body);
+	a.legacy = true; /* no session named: its own complaint, not Accept's */
+	a.json = true;
+	memset(&s, 0, sizeof(s));
+	sg_mcp_hub_call(e->hub, &a, on_done, &s);
+	run_until(e, &s.done);
+	assert_int_equal(s.rep.status, 400);
+	assert_non_null(strstr(s.rep.body, "sessionId"));
+	free(s.rep.body);
+	sg_mcp_ask_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +633,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mcp_ids_come_back_as_written, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_sessions_per_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mcp_processes_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mcp_post_needs_accept_both, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

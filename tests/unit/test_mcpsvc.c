@@ -129,17 +129,17 @@ static int svc_teardown(void **state)
 #define WAIT(e, cond) UNTIL_MS(e, cond, 10000)
 
 /* Request i: a POST of `body` to `path` through port `port`, in session
- * sid (NULL: none), its client taking JSON or (sse) an event stream too. */
-static void post(struct svc *s, int i, unsigned port, const char *path, const char *sid, bool sse,
+ * sid (NULL: none), its client taking JSON and event streams (as a POST
+ * must: 406 otherwise). */
+static void post(struct svc *s, int i, unsigned port, const char *path, const char *sid,
 		 const char *body)
 {
 	char head[384];
 
 	snprintf(head, sizeof(head),
 		 "POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-		 "Accept: application/json%s\r\n%s%s%s",
-		 path, sse ? ", text/event-stream" : "", sid ? "Mcp-Session-Id: " : "",
-		 sid ? sid : "", sid ? "\r\n" : "");
+		 "Accept: application/json, text/event-stream\r\n%s%s%s",
+		 path, sid ? "Mcp-Session-Id: " : "", sid ? sid : "", sid ? "\r\n" : "");
 	s->e->f.mcp = s->port[port];
 	begin_body(s->e, i, head, body);
 }
@@ -159,7 +159,7 @@ static void session_of(struct svc *s, char *sid)
 /* A session begun on `path` through port 0 and its request done: its id. */
 static void initialize(struct svc *s, const char *path, char *sid)
 {
-	post(s, 0, 0, path, NULL, false, INITIALIZE);
+	post(s, 0, 0, path, NULL, INITIALIZE);
 	WAIT(s->e, s->e->seen.answers == 1);
 	assert_int_equal(s->e->seen.status, 200);
 	session_of(s, sid);
@@ -192,7 +192,7 @@ static void test_mcpsvc_answers_initialize_with_its_session(void **state)
 	assert_int_equal(restarts, 7);
 	assert_false(sg_mcp_service_counts(NULL, &restarts, &processes));
 
-	post(s, 0, 0, "/mcp", NULL, false, INITIALIZE);
+	post(s, 0, 0, "/mcp", NULL, INITIALIZE);
 	assert_int_equal(e->seen.answers, 0); /* the service's thread answers, later */
 	WAIT(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 200);
@@ -228,7 +228,7 @@ static void test_mcpsvc_session_found_through_every_port(void **state)
 
 	initialize(s, "/mcp", sid);
 	/* Begun through port 0, called through port 1: one service holds it. */
-	post(s, 1, 1, "/mcp", sid, false, tool_call(body, sizeof(body), 2, "hello", "{}"));
+	post(s, 1, 1, "/mcp", sid, tool_call(body, sizeof(body), 2, "hello", "{}"));
 	WAIT(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 200);
 	assert_string_equal(e->seen.lines, "content-type: application/json\n");
@@ -236,7 +236,7 @@ static void test_mcpsvc_session_found_through_every_port(void **state)
 					  "[{\"type\":\"text\",\"text\":\"hello\"}]}}");
 	finish(e, 1);
 	/* A session no one began is not found through either. */
-	post(s, 1, 1, "/mcp", "0123456789abcdef0123456789abcdef", false,
+	post(s, 1, 1, "/mcp", "0123456789abcdef0123456789abcdef",
 	     tool_call(body, sizeof(body), 3, "hello", "{}"));
 	WAIT(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 404);
@@ -253,7 +253,7 @@ static void stream_big(struct svc *s, const char *args)
 	char sid[SG_MCP_SID_LEN + 1], body[256];
 
 	initialize(s, "/mcp", sid);
-	post(s, 0, 0, "/mcp", sid, true, tool_call(body, sizeof(body), 3, "big", args));
+	post(s, 0, 0, "/mcp", sid, tool_call(body, sizeof(body), 3, "big", args));
 	WAIT(s->e, s->e->seen.ends == 1);
 }
 
@@ -328,7 +328,7 @@ static void test_mcpsvc_stream_ended_by_its_request(void **state)
 	initialize(s, "/mcp", sid);
 	/* The target asks the client roots/list on the call's stream and
 	 * waits for its answer, which never comes: the request ends first. */
-	post(s, 0, 0, "/mcp", sid, true, tool_call(body, sizeof(body), 4, "ask", "{}"));
+	post(s, 0, 0, "/mcp", sid, tool_call(body, sizeof(body), 4, "ask", "{}"));
 	WAIT(e, strstr(e->seen.stream, "roots/list"));
 	assert_int_equal(e->seen.heads, 1);
 	finish(e, 0);
@@ -354,7 +354,7 @@ static void test_mcpsvc_ended_request_ends_its_initialize(void **state)
 	struct env *e = s->e;
 
 	/* A target that never answers the initialize: the call waits. */
-	post(s, 0, 0, "/hang", NULL, false, INITIALIZE);
+	post(s, 0, 0, "/hang", NULL, INITIALIZE);
 	assert_true(children_reach(e, 1, 10000));
 	sg_loop_run_once(e->loop, 100);
 	assert_int_equal(e->seen.answers, 0);
@@ -375,7 +375,7 @@ static void test_mcpsvc_refused_call_answered_on_the_worker(void **state)
 	initialize(s, "/authz", sid);
 	/* mcpAuthorization refuses `pid`: answered within the request's
 	 * start, with no loop pass, so the service never heard of it. */
-	post(s, 0, 0, "/authz", sid, false, tool_call(body, sizeof(body), 4, "pid", "{}"));
+	post(s, 0, 0, "/authz", sid, tool_call(body, sizeof(body), 4, "pid", "{}"));
 	assert_int_equal(e->seen.answers, 1);
 	assert_int_equal(e->seen.status, 200);
 	assert_string_equal(e->seen.lines, "content-type: application/json\n");
@@ -385,8 +385,7 @@ static void test_mcpsvc_refused_call_answered_on_the_worker(void **state)
 	assert_null(e->r[0].served);
 	finish(e, 0);
 	/* The list the target gives is filtered on the worker too. */
-	post(s, 0, 0, "/authz", sid, false,
-	     "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}");
+	post(s, 0, 0, "/authz", sid, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/list\"}");
 	WAIT(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 200);
 	assert_string_equal(e->seen.body,
@@ -417,7 +416,7 @@ static void test_mcpsvc_legacy_post_answered_on_its_stream(void **state)
 	assert_string_equal(e->seen.stream, want);
 	/* Its POST, through another port: 202 with no body, and the answer
 	 * an event on the GET's stream. */
-	post(s, 1, 1, path, NULL, false, INITIALIZE);
+	post(s, 1, 1, path, NULL, INITIALIZE);
 	WAIT(e, e->seen.answers == 1);
 	assert_int_equal(e->seen.status, 202);
 	assert_int_equal(e->seen.body_len, 0);
@@ -428,6 +427,35 @@ static void test_mcpsvc_legacy_post_answered_on_its_stream(void **state)
 		 path);
 	assert_string_equal(e->seen.stream, want);
 	assert_int_equal(e->seen.ends, 0); /* the stream stays */
+}
+
+/* A POST's Accept as the client sent it: naming application/json alone
+ * (or any type, the wildcard), it is refused 406 before its body is read, as agentgateway
+ * refuses it (MCP's streamable HTTP: a client MUST accept both); it was
+ * served. */
+static void test_mcpsvc_post_needs_accept_both(void **state)
+{
+	static const char *const accepts[] = { "application/json", "*/*" };
+	struct svc *s = *state;
+	struct env *e = s->e;
+	char head[256];
+
+	for (size_t i = 0; i < sizeof(accepts) / sizeof(accepts[0]); i++) {
+		snprintf(head, sizeof(head),
+			 "POST /mcp HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+			 "application/json\r\nAccept: %s\r\n",
+			 accepts[i]);
+		e->f.mcp = s->port[0];
+		begin_body(e, 0, head, INITIALIZE);
+		WAIT(e, e->seen.answers == 1);
+		assert_int_equal(e->seen.status, 406);
+		assert_string_equal(e->seen.body,
+				    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
+				    "\"message\":\"Accept must name both application/json and "
+				    "text/event-stream\"}}");
+		finish(e, 0);
+	}
+	assert_int_equal(sg_mcp_children(), 0);
 }
 
 static void test_mcpsvc_free_ends_every_session(void **state)
@@ -452,11 +480,17 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(test_mcpsvc_##name, svc_setup, svc_teardown)
 	const struct CMUnitTest tests[] = {
-		T(answers_initialize_with_its_session), T(port_index_bounded),
-		T(session_found_through_every_port),	T(streams_a_call_through_the_attempt),
-		T(stream_bytes_counted_back),		T(stream_ended_by_its_request),
-		T(ended_request_ends_its_initialize),	T(refused_call_answered_on_the_worker),
-		T(legacy_post_answered_on_its_stream),	T(free_ends_every_session),
+		T(answers_initialize_with_its_session),
+		T(port_index_bounded),
+		T(session_found_through_every_port),
+		T(streams_a_call_through_the_attempt),
+		T(stream_bytes_counted_back),
+		T(stream_ended_by_its_request),
+		T(ended_request_ends_its_initialize),
+		T(refused_call_answered_on_the_worker),
+		T(legacy_post_answered_on_its_stream),
+		T(free_ends_every_session),
+		T(post_needs_accept_both),
 	};
 #undef T
 

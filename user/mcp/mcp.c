@@ -950,12 +950,13 @@ static bool json_content(const struct sg_h1_req *req)
 	return ct && ct->len >= 16 && !strncasecmp(ct->p, "application/json", 16);
 }
 
-/* Accept names text/event-stream. */
-static bool accepts_sse(const struct sg_h1_req *req)
+/* Accept names the media type `type` (anywhere in it, as agentgateway
+ * reads it: case-sensitive, no wildcard standing for it). */
+static bool accepts(const struct sg_h1_req *req, const char *type)
 {
 	const struct sg_h1_span *v = sg_h1_header(req, "accept");
 
-	return v && memmem(v->p, v->len, "text/event-stream", 17);
+	return v && memmem(v->p, v->len, type, strlen(type));
 }
 
 /* value's host (past a scheme, before a port) is a loopback name. */
@@ -1030,6 +1031,11 @@ void sg_mcp_hub_call(struct sg_mcp_hub *hub, const struct sg_mcp_ask *ask, sg_mc
 	}
 	if (ask->method != SG_MCP_POST) {
 		answer_later(c, 405, NULL);
+		return;
+	}
+	if (ask->accept_lacks && !ask->legacy) {
+		call_error(c, 406, SG_JSONRPC_INVALID_REQUEST,
+			   "Accept must name both application/json and text/event-stream");
 		return;
 	}
 	if (!ask->json) {
@@ -1264,7 +1270,8 @@ static bool ask_read(struct sg_mcp_ask *a, const struct sg_request *r)
 		    : method_is(req, "DELETE") ? SG_MCP_DELETE
 					       : SG_MCP_OTHER;
 	a->json = json_content(req);
-	a->sse = accepts_sse(req);
+	a->sse = accepts(req, "text/event-stream");
+	a->accept_lacks = !a->sse || !accepts(req, "application/json");
 	snprintf(a->source, sizeof(a->source), "%s", r->ip ? r->ip : "");
 	if (!legacy_of(a, r) || sg_mcp_caller_of(r, &a->caller))
 		return false;

@@ -92,6 +92,10 @@ struct sg_mcp_ask {
 	enum sg_mcp_method method;
 	bool json; /* Content-Type: application/json */
 	bool sse;  /* Accept names text/event-stream: the answer may be a stream */
+	/* Accept does not name both application/json and text/event-stream,
+	 * as a POST's must (MCP's streamable HTTP: 406, agentgateway's
+	 * InvalidAccept; a legacy POST's need not). */
+	bool accept_lacks;
 	/* MCP's legacy SSE transport (2024-11-05), as agentgateway serves it
 	 * at the path /sse: a GET opens a session and its stream, whose first
 	 * event names where to POST (`endpoint`, the GET's target with
