@@ -399,6 +399,14 @@ static void test_mcp_cancel_names_the_targets_id(void **state)
 	assert_int_equal(n.rep.status, 202);
 }
 
+/* ask a (as it is) answered into *s. */
+static void asked(struct env *e, const struct sg_mcp_ask *a, struct slot *s)
+{
+	memset(s, 0, sizeof(*s));
+	sg_mcp_hub_call(e->hub, a, on_done, s);
+	run_until(e, &s->done);
+}
+
 /* DELETE with an MCP-Protocol-Version the gateway does not speak is
  * refused as POST and GET are (400), and the session goes on: it ended
  * the session whatever the version said. */
@@ -415,8 +423,7 @@ static void test_mcp_delete_checks_protocol_version(void **state)
 	session(e, &m, sid);
 	snprintf(a.sid, sizeof(a.sid), "%s", sid);
 	a.version_unknown = true;
-	sg_mcp_hub_call(e->hub, &a, on_done, &s);
-	run_until(e, &s.done);
+	asked(e, &a, &s);
 	assert_int_equal(s.rep.status, 400);
 	assert_string_equal(s.rep.body,
 			    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
@@ -427,9 +434,7 @@ static void test_mcp_delete_checks_protocol_version(void **state)
 	assert_string_equal(text_of(body, text, sizeof(text)), "hello");
 	free(body);
 	a.version_unknown = false;
-	memset(&s, 0, sizeof(s));
-	sg_mcp_hub_call(e->hub, &a, on_done, &s);
-	run_until(e, &s.done);
+	asked(e, &a, &s);
 	assert_int_equal(s.rep.status, 200);
 	assert_int_equal(sg_mcp_children(), 0);
 }
@@ -500,6 +505,17 @@ static void init_from(struct env *e, const struct sg_mcp_backend *m, const char 
 
 #define PER_SOURCE SG_MCP_SESSIONS_PER_SOURCE
 
+/* The calls s[0..n) but s[answered] given up, their sessions with them:
+ * no process is left. */
+static void given_up(struct env *e, struct slot *s, int n, int answered)
+{
+	for (int i = 0; i < n; i++)
+		if (i != answered)
+			sg_mcp_hub_cancel(e->hub, &s[i]);
+	sg_loop_run_once(e->loop, 0);
+	assert_int_equal(sg_mcp_children(), 0);
+}
+
 /* One client address holds at most 1/8 of the gateway's sessions: the
  * next initialize from it is refused as the gateway's own bound refuses
  * (503, -32001) while another address still begins one, and it begins
@@ -530,11 +546,7 @@ static void test_mcp_sessions_per_source(void **state)
 	sg_mcp_hub_cancel(e->hub, &s[0]); /* given up: its session goes */
 	init_from(e, &m, "10.0.0.1", &s[0]);
 	assert_false(s[0].done);
-	for (int i = 0; i < PER_SOURCE + 2; i++)
-		if (i != PER_SOURCE)
-			sg_mcp_hub_cancel(e->hub, &s[i]);
-	sg_loop_run_once(e->loop, 0);
-	assert_int_equal(sg_mcp_children(), 0);
+	given_up(e, s, PER_SOURCE + 2, PER_SOURCE);
 }
 
 /* And at most 1/8 of the gateway's target processes: a session from an
@@ -565,11 +577,7 @@ static void test_mcp_processes_per_source(void **state)
 	init_from(e, &m, "10.0.0.2", &s[FULL + 1]);
 	assert_false(s[FULL + 1].done);
 	assert_int_equal(sg_mcp_children(), SG_MCP_CHILDREN_PER_SOURCE + 8);
-	for (int i = 0; i < FULL + 2; i++)
-		if (i != FULL)
-			sg_mcp_hub_cancel(e->hub, &s[i]);
-	sg_loop_run_once(e->loop, 0);
-	assert_int_equal(sg_mcp_children(), 0);
+	given_up(e, s, FULL + 2, FULL);
 }
 
 /* A POST whose Accept does not name both application/json and
@@ -591,8 +599,7 @@ static void test_mcp_post_needs_accept_both(void **state)
 
 	a.body = strdup("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}");
 	a.body_len = strlen(a.body);
-	sg_mcp_hub_call(e->hub, &a, on_done, &s);
-	run_until(e, &s.done);
+	asked(e, &a, &s);
 	assert_int_equal(s.rep.status, 406);
 	assert_string_equal(s.rep.body,
 			    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,"
@@ -601,9 +608,7 @@ static void test_mcp_post_needs_accept_both(void **state)
 	free(s.rep.body);
 	a.legacy = true; /* no session named: its own complaint, not Accept's */
 	a.json = true;
-	memset(&s, 0, sizeof(s));
-	sg_mcp_hub_call(e->hub, &a, on_done, &s);
-	run_until(e, &s.done);
+	asked(e, &a, &s);
 	assert_int_equal(s.rep.status, 400);
 	assert_non_null(strstr(s.rep.body, "sessionId"));
 	free(s.rep.body);
