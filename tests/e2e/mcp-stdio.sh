@@ -6,7 +6,8 @@
 # tools called, session ended with DELETE. Then what a raw client sees:
 # JSON-RPC errors with 400/404/405/406/415 for bad input (a POST whose
 # Accept lacks application/json or text/event-stream: 406; a DELETE with
-# an MCP-Protocol-Version not spoken: 400), an unknown session,
+# an MCP-Protocol-Version not spoken: 400), a request id past 2^53
+# answered as written, an unknown session,
 # a session reached from both workers,
 # and a target killed under a session started again, while other sessions
 # go on. A failing target: failClosed fails
@@ -90,6 +91,11 @@ check "a bad MCP-Protocol-Version: 400" \
 	'400 {"jsonrpc":"2.0","id":4,"error":{"code":-32600,"message":"MCP-Protocol-Version names a version the gateway does not speak"}}'
 check "a notification: 202" \
 	"$(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -d '{"jsonrpc":"2.0","method":"notifications/initialized"}' $U)" '202 '
+# The target sees the gateway's own id for the call; the client gets its
+# own back as it wrote it (it went through a double: ...992).
+check "an id past 2^53 comes back as written" \
+	"$(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -d '{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}' $U | cut -c1-45)" \
+	'200 {"jsonrpc":"2.0","id":9007199254740993,"r'
 check "a DELETE with a bad MCP-Protocol-Version: 400, its session goes on" \
 	"$(code_body -X DELETE -H "mcp-session-id: $S1" -H 'mcp-protocol-version: 1999-01-01' $U) $(code_body -X POST -H "$J" -H "$A" -H "mcp-session-id: $S1" -d '{"jsonrpc":"2.0","id":6,"method":"ping"}' $U)" \
 	'400 {"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"MCP-Protocol-Version names a version the gateway does not speak"}} 200 {"jsonrpc":"2.0","id":6,"result":{}}'
