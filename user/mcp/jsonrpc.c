@@ -158,15 +158,16 @@ int sg_jsonrpc_parse(const char *text, size_t len, struct sg_jsonrpc *m, const c
 	return rc;
 }
 
-static bool digit_first(const char *s)
-{
-	return *s >= '1' && *s <= '9';
-}
-
 void sg_jsonrpc_free(struct sg_jsonrpc *m)
 {
 	sg_json_free(m->root);
 	memset(m, 0, sizeof(*m));
+}
+
+/* s starts as a whole number above 0 does (no sign, no leading zero). */
+static bool digit_first(const char *s)
+{
+	return *s >= '1' && *s <= '9';
 }
 
 bool sg_jsonrpc_id_u64(const struct sg_json *id, uint64_t *out)
