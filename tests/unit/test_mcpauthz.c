@@ -124,11 +124,33 @@ static void test_mcpauthz_filters_resource_templates(void **state)
 	free(body);
 }
 
+/* A filtered page keeps the rest of its result: the cursor to the next
+ * page (without it a client stops at the first) and _meta. */
+static void test_mcpauthz_filtered_page_keeps_cursor(void **state)
+{
+	struct sg_mcp_target t[2] = { { .name = "a" }, { .name = "b" } };
+	struct sg_mcp_backend two = { .targets = t, .n = 2 };
+	char asked[512] = "";
+	char *body = strdup("{\"jsonrpc\":\"2.0\",\"id\":\"p2\",\"result\":{\"_meta\":{\"k\":1},"
+			    "\"resourceTemplates\":[{\"name\":\"b_t\",\"uriTemplate\":"
+			    "\"file:///hidden/{id}\"},{\"name\":\"b_u\",\"uriTemplate\":\"file:///"
+			    "open/{id}\"}],\"nextCursor\":\"c\\\"3\"}}");
+
+	(void)state;
+	body = sg_mcp_authz_filter(&two, "resources/templates/list", body, see, asked);
+	assert_string_equal(body,
+			    "{\"jsonrpc\":\"2.0\",\"id\":\"p2\",\"result\":{\"_meta\":{\"k\":1},"
+			    "\"resourceTemplates\":[{\"name\":\"b_u\",\"uriTemplate\":\"file:///"
+			    "open/{id}\"}],\"nextCursor\":\"c\\\"3\"}}");
+	free(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mcpauthz_touches_every_use),
 		cmocka_unit_test(test_mcpauthz_filters_resource_templates),
+		cmocka_unit_test(test_mcpauthz_filtered_page_keeps_cursor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -218,19 +218,27 @@ static bool append(char **text, size_t *len, size_t *cap, const char *s)
 	return true;
 }
 
-/* The entries of `list` (m's) that `see` lets the client see, as the
- * result text {"<key>":[...]}; NULL when out of memory. *dropped: how
- * many went. */
-static char *kept(const struct sg_mcp_backend *m, const struct kind *k, const struct sg_json *list,
-		  sg_mcp_authz_see_fn see, void *arg, size_t *dropped)
+/* One member of a result object, `"key":`, the key as JSON writes it. */
+static bool append_key(char **text, size_t *len, size_t *cap, const char *key)
 {
-	size_t len = 0, cap = 0;
-	char *text = NULL, *item;
-	bool first = true, ok;
+	struct sg_json *k = sg_json_string(key);
+	char *quoted = k ? sg_json_print(k, SG_JSON_COMPACT) : NULL;
+	bool ok = quoted && append(text, len, cap, quoted) && append(text, len, cap, ":");
 
-	*dropped = 0;
-	ok = append(&text, &len, &cap, "{\"") && append(&text, &len, &cap, k->key) &&
-	     append(&text, &len, &cap, "\":[");
+	free(quoted);
+	sg_json_free(k);
+	return ok;
+}
+
+/* The entries of `list` (m's) that `see` lets the client see, appended
+ * as a JSON array; false when out of memory. *dropped: how many went. */
+static bool kept_list(char **text, size_t *len, size_t *cap, const struct sg_mcp_backend *m,
+		      const struct kind *k, const struct sg_json *list, sg_mcp_authz_see_fn see,
+		      void *arg, size_t *dropped)
+{
+	bool first = true, ok = append(text, len, cap, "[");
+	char *item;
+
 	for (const struct sg_json *e = sg_json_first(list); ok && e; e = sg_json_next(e)) {
 		const char *label = sg_json_str(sg_json_get(e, "name"));
 		const char *id = sg_json_str(sg_json_get(e, k->id)), *rest = "";
@@ -243,15 +251,41 @@ static char *kept(const struct sg_mcp_backend *m, const struct kind *k, const st
 			(*dropped)++;
 			continue;
 		}
-		if (!(item = sg_json_print(e, SG_JSON_COMPACT))) {
-			ok = false;
-			break;
-		}
-		ok = (first || append(&text, &len, &cap, ",")) && append(&text, &len, &cap, item);
+		if (!(item = sg_json_print(e, SG_JSON_COMPACT)))
+			return false;
+		ok = (first || append(text, len, cap, ",")) && append(text, len, cap, item);
 		first = false;
 		free(item);
 	}
-	if (ok && append(&text, &len, &cap, "]}"))
+	return ok && append(text, len, cap, "]");
+}
+
+/* The result object `result` again, its `k->key` list holding only what
+ * `see` lets the client see, every other member (nextCursor, _meta) as it
+ * came; NULL when out of memory. *dropped: how many entries went. */
+static char *kept(const struct sg_mcp_backend *m, const struct kind *k,
+		  const struct sg_json *result, sg_mcp_authz_see_fn see, void *arg, size_t *dropped)
+{
+	size_t len = 0, cap = 0;
+	char *text = NULL, *value;
+	bool first = true, ok = append(&text, &len, &cap, "{");
+
+	*dropped = 0;
+	for (const struct sg_json *v = sg_json_first(result); ok && v; v = sg_json_next(v)) {
+		const char *key = sg_json_key(v);
+
+		ok = (first || append(&text, &len, &cap, ",")) &&
+		     append_key(&text, &len, &cap, key);
+		first = false;
+		if (ok && !strcmp(key, k->key)) {
+			ok = kept_list(&text, &len, &cap, m, k, v, see, arg, dropped);
+		} else if (ok) {
+			ok = (value = sg_json_print(v, SG_JSON_COMPACT)) &&
+			     append(&text, &len, &cap, value);
+			free(value);
+		}
+	}
+	if (ok && append(&text, &len, &cap, "}"))
 		return text;
 	free(text);
 	return NULL;
@@ -278,7 +312,7 @@ char *sg_mcp_authz_filter(const struct sg_mcp_backend *m, const char *method, ch
 		sg_json_free(root); /* an error, not a list: as it is */
 		return body;
 	}
-	result = kept(m, k, list, see, arg, &dropped);
+	result = kept(m, k, sg_json_get(root, "result"), see, arg, &dropped);
 	if (result && !dropped) {
 		free(result);
 		sg_json_free(root);
