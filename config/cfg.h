@@ -377,6 +377,10 @@ struct sg_policy {
 struct sg_endpoint {
 	const char *addr; /* IP literal or DNS name */
 	uint16_t port;
+	/* The client named it (a dynamic backend's Host or SNI): a name is
+	 * looked up on the worker's resolver for such names, apart from the
+	 * configured ones' and bounded (user/core/backend.c). */
+	bool client_named;
 };
 
 /* The longest addr (a host name: 253 characters, RFC 1123 as

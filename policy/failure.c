@@ -106,6 +106,8 @@ static const char *dns_cause(int gai)
 		return "dns: the name server failed";
 	case EAI_MEMORY:
 		return "dns: out of memory";
+	case SG_FAIL_DNS_BASE - SG_FAIL_DNS_BUSY:
+		return "dns: too many lookups waiting";
 	default:
 		return "dns: lookup failed";
 	}

@@ -86,6 +86,9 @@ const char *sg_fail_body(enum sg_fail kind, const char *cause, char *buf, size_t
  * so that it travels wherever a socket error does). */
 #define SG_FAIL_DNS_BASE 0x10000
 #define SG_FAIL_DNS(gai) (SG_FAIL_DNS_BASE - (gai)) /* EAI_* codes are negative */
+/* The gateway's own: its resolver holds as many lookups as it may (no
+ * EAI_* code is this low). */
+#define SG_FAIL_DNS_BUSY SG_FAIL_DNS(-1000)
 
 /* The cause a 503 body names for socket error `err` (0: the backend closed
  * before response headers; SG_FAIL_DNS(..): "dns: " and the resolver's

@@ -1,6 +1,7 @@
 /* Unit tests for user/base/dns.c: lookups answered on the loop, each once, with
  * the address and port; cancelled ones never answered; freeing the
- * resolver with lookups queued or under way. Names come from /etc/hosts
+ * resolver with lookups queued or under way; a bounded resolver refusing
+ * lookups past its bound. Names come from /etc/hosts
  * ("localhost"), so no name server is involved. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,7 +59,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->loop = sg_loop_new();
-	f->dns = sg_dns_new(f->loop);
+	f->dns = sg_dns_new(f->loop, 0);
 	answered = 0;
 	*state = f;
 	return f->loop && f->dns ? 0 : -1;
@@ -150,6 +151,38 @@ static void test_dns_host_too_long(void **state)
 	assert_int_equal(errno, ENAMETOOLONG);
 }
 
+/* A resolver bounded to 2 lookups refuses a third while it holds two
+ * (EAGAIN, nothing answered for it), takes one again once an answer was
+ * handed back or a lookup cancelled. */
+static void test_dns_bounded(void **state)
+{
+	struct fixture *f = *state;
+	struct sg_dns *d = sg_dns_new(f->loop, 2);
+	struct sg_dns_query q[4];
+
+	assert_non_null(d);
+	for (int i = 0; i < 4; i++)
+		init_query(&q[i], "localhost", (uint16_t)(80 + i));
+	assert_int_equal(sg_dns_query(d, &q[0]), 0);
+	assert_int_equal(sg_dns_query(d, &q[1]), 0);
+	errno = 0;
+	assert_int_equal(sg_dns_query(d, &q[2]), -1);
+	assert_int_equal(errno, EAGAIN);
+	sg_dns_cancel(d, &q[1]);
+	assert_int_equal(sg_dns_query(d, &q[2]), 0);
+	assert_int_equal(sg_dns_query(d, &q[3]), -1);
+	run_until(f->loop, 2);
+	assert_int_equal(answered, 2);
+	assert_int_equal(q[0].err, 0);
+	assert_int_equal(q[2].err, 0);
+	assert_int_equal(port_of(&q[2]), 82);
+	assert_int_equal(sg_dns_query(d, &q[3]), 0);
+	run_until(f->loop, 3);
+	assert_int_equal(answered, 3);
+	assert_int_equal(port_of(&q[3]), 83);
+	sg_dns_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +192,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dns_free_with_lookups_pending, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dns_host_too_long, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

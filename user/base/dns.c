@@ -24,6 +24,7 @@ struct shared {
 	pthread_cond_t wake;
 	struct sg_dns_query *queue, *answered; /* FIFO lists through q->next */
 	struct sg_dns_query *busy;	       /* being looked up; NULL once cancelled */
+	unsigned held;			       /* queued, busy or answered: at most max */
 	int efd;			       /* the loop's eventfd, -1 once the worker let go */
 	bool stop;
 	int refs;
@@ -31,6 +32,7 @@ struct shared {
 
 struct sg_dns {
 	struct sg_loop *loop;
+	unsigned max;	   /* 0: no bound */
 	struct shared *sh; /* NULL until the first query */
 	struct sg_io io;   /* the eventfd */
 };
@@ -148,8 +150,10 @@ static void on_answers(struct sg_loop *loop, struct sg_io *io, uint32_t revents)
 
 		pthread_mutex_lock(&d->sh->lock);
 		q = d->sh->answered;
-		if (q)
+		if (q) {
 			d->sh->answered = q->next;
+			d->sh->held--;
+		}
 		pthread_mutex_unlock(&d->sh->lock);
 		if (!q)
 			return;
@@ -201,12 +205,14 @@ fail:
 	return -1;
 }
 
-struct sg_dns *sg_dns_new(struct sg_loop *loop)
+struct sg_dns *sg_dns_new(struct sg_loop *loop, unsigned max)
 {
 	struct sg_dns *d = calloc(1, sizeof(*d));
 
-	if (d)
+	if (d) {
 		d->loop = loop;
+		d->max = max;
+	}
 	return d;
 }
 
@@ -242,6 +248,12 @@ int sg_dns_query(struct sg_dns *d, struct sg_dns_query *q)
 	if (!d->sh && start(d) == -1)
 		return -1;
 	pthread_mutex_lock(&d->sh->lock);
+	if (d->max && d->sh->held >= d->max) {
+		pthread_mutex_unlock(&d->sh->lock);
+		errno = EAGAIN;
+		return -1;
+	}
+	d->sh->held++;
 	push(&d->sh->queue, q);
 	pthread_cond_signal(&d->sh->wake);
 	pthread_mutex_unlock(&d->sh->lock);
@@ -255,9 +267,11 @@ void sg_dns_cancel(struct sg_dns *d, struct sg_dns_query *q)
 	if (!sh)
 		return;
 	pthread_mutex_lock(&sh->lock);
-	if (sh->busy == q)
+	if (sh->busy == q) {
 		sh->busy = NULL;
-	else if (!unlink_query(&sh->queue, q))
-		unlink_query(&sh->answered, q);
+		sh->held--;
+	} else if (unlink_query(&sh->queue, q) || unlink_query(&sh->answered, q)) {
+		sh->held--;
+	}
 	pthread_mutex_unlock(&sh->lock);
 }

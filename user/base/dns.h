@@ -48,16 +48,18 @@ struct sg_dns_query {
  * (SG_FAIL_DNS(EAI_*) of policy/failure.h when host does not resolve). */
 int sg_dns_lookup(const char *host, uint16_t port, int flags, struct sg_dns_addrs *out);
 
-/* A resolver for the loop's thread. NULL only when out of memory. */
-struct sg_dns *sg_dns_new(struct sg_loop *loop);
+/* A resolver for the loop's thread, holding at most `max` lookups at once
+ * (queued, under way or answered and not yet handed back; 0: no bound).
+ * NULL only when out of memory. */
+struct sg_dns *sg_dns_new(struct sg_loop *loop, unsigned max);
 /* Queued lookups are dropped (no callback). A lookup under way finishes in
  * its thread, which then exits by itself: this never waits for a name
  * server. */
 void sg_dns_free(struct sg_dns *d);
 
 /* Queues q (host and port set, at most 255 bytes of host). Returns 0, or
- * -1 with errno (ENAMETOOLONG, or what starting the thread or the eventfd
- * failed with). */
+ * -1 with errno (ENAMETOOLONG; EAGAIN: the resolver holds its `max`
+ * lookups; or what starting the thread or the eventfd failed with). */
 int sg_dns_query(struct sg_dns *d, struct sg_dns_query *q);
 /* q's callback will not run; its memory is the caller's again at once,
  * even while the thread is looking it up. */

@@ -693,7 +693,9 @@ static const struct sg_endpoint *dynamic_ep(struct sg_attempt *a)
 		return NULL;
 	memcpy(a->dyn_host, p, hlen);
 	a->dyn_host[hlen] = '\0';
-	a->dyn_ep = (struct sg_endpoint){ .addr = a->dyn_host, .port = (uint16_t)port };
+	a->dyn_ep = (struct sg_endpoint){ .addr = a->dyn_host,
+					  .port = (uint16_t)port,
+					  .client_named = true };
 	return &a->dyn_ep;
 }
 

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "policy/failure.h"
 #include "user/base/dns.h"
 #include "user/base/hash.h"
 #include "user/core/lb.h"
@@ -25,6 +26,11 @@
 
 /* TLS client contexts a pool keeps (one per backend TLS policy in use). */
 #define POOL_TLS_CLIENTS 16
+
+/* Lookups of names a client chose (dynamic backends) a worker holds at
+ * once, on a resolver of their own: past it such a request is answered
+ * 503 at once, and configured names never wait behind them. */
+#define POOL_CLIENT_LOOKUPS 64
 
 /* Turns kept for names with several addresses (see spread()). */
 #define POOL_NAME_TURNS 64
@@ -40,7 +46,8 @@ struct sg_pool {
 	struct sg_list idle; /* sg_backend_conn.idle, most recently used first */
 	size_t nidle;
 	struct sg_sockmap *kmap;
-	struct sg_dns *dns; /* on the first name */
+	struct sg_dns *dns;	   /* on the first configured name */
+	struct sg_dns *client_dns; /* on the first name a client chose */
 	struct sg_lb *lb;
 	struct tls_client_slot tls[POOL_TLS_CLIENTS];
 	uint64_t tls_clock;
@@ -106,6 +113,7 @@ void sg_pool_free(struct sg_pool *p)
 		sg_backend_close(u);
 	}
 	sg_dns_free(p->dns);
+	sg_dns_free(p->client_dns);
 	sg_lb_free(p->lb);
 	for (size_t i = 0; i < POOL_TLS_CLIENTS; i++)
 		sg_tls_client_unref(p->tls[i].c);
@@ -234,7 +242,7 @@ void sg_backend_close(struct sg_backend_conn *u)
 	u->closed = true;
 	sg_timer_stop(u->pool->loop, &u->idle_timer);
 	if (u->dns) {
-		sg_dns_cancel(u->pool->dns, u->dns);
+		sg_dns_cancel(u->resolver, u->dns);
 		free(u->dns);
 		u->dns = NULL;
 	}
@@ -447,16 +455,19 @@ static void on_resolved(struct sg_dns_query *q)
 		u->io.cb(loop, &u->io, EPOLLOUT | EPOLLERR);
 }
 
-/* Hands ep's name to the worker's resolver; on_resolved connects. Returns 0
- * or an errno value. */
+/* Hands ep's name to the worker's resolver (a client's name: the one for
+ * those, bounded); on_resolved connects. Returns 0 or an errno value
+ * (SG_FAIL_DNS_BUSY: that resolver holds all it may). */
 static int start_lookup(struct sg_backend_conn *u, const struct sg_endpoint *ep)
 {
 	struct sg_pool *p = u->pool;
+	struct sg_dns **d = ep->client_named ? &p->client_dns : &p->dns;
 
-	if (!p->dns)
-		p->dns = sg_dns_new(p->loop);
+	if (!*d)
+		*d = sg_dns_new(p->loop, ep->client_named ? POOL_CLIENT_LOOKUPS : 0);
+	u->resolver = *d;
 	u->dns = calloc(1, sizeof(*u->dns));
-	if (!p->dns || !u->dns) {
+	if (!*d || !u->dns) {
 		free(u->dns);
 		u->dns = NULL;
 		return ENOMEM;
@@ -465,8 +476,8 @@ static int start_lookup(struct sg_backend_conn *u, const struct sg_endpoint *ep)
 	u->dns->port = ep->port;
 	u->dns->done = on_resolved;
 	u->dns->data = u;
-	if (sg_dns_query(p->dns, u->dns) == -1) {
-		int err = errno;
+	if (sg_dns_query(*d, u->dns) == -1) {
+		int err = errno == EAGAIN ? SG_FAIL_DNS_BUSY : errno;
 
 		free(u->dns);
 		u->dns = NULL;

@@ -13,6 +13,7 @@
 
 struct sg_pool;
 struct sg_lb;
+struct sg_dns;
 struct sg_dns_query;
 struct sg_dns_addrs;
 struct sg_tls;
@@ -39,6 +40,7 @@ struct sg_backend_conn {
 	struct sg_ksock k;	  /* its sockmap counters */
 	struct sg_keepalive ka;	  /* applied to the socket */
 	struct sg_dns_query *dns; /* the name's lookup under way, or NULL */
+	struct sg_dns *resolver;  /* ... on this resolver of the pool's */
 	int err;		  /* the lookup, or the connect after it, failed */
 	struct sg_dns_addrs *alt; /* the name's other addresses while connecting */
 	unsigned alt_next;	  /* the one to try next */

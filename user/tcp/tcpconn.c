@@ -379,7 +379,7 @@ static const struct sg_endpoint *dynamic_ep(struct sg_tcpconn *t, const char *sn
 	    !port)
 		return NULL;
 	memcpy(t->dyn_host, sni, len + 1);
-	t->dyn_ep = (struct sg_endpoint){ .addr = t->dyn_host, .port = port };
+	t->dyn_ep = (struct sg_endpoint){ .addr = t->dyn_host, .port = port, .client_named = true };
 	return &t->dyn_ep;
 }
 
