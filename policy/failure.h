@@ -70,8 +70,12 @@ enum sg_fail {
 			     * agent card that is no card */
 	SG_FAIL_BODY_TOO_LARGE,	 /* 413 payload too large: a route whose
 				 * expressions read the body got one over
-				 * maxBufferSize (the last kind:
-				 * user/core/stats.h counts to it) */
+				 * maxBufferSize */
+	SG_FAIL_BODIES_HELD,	 /* 503 too many request bodies held for this
+				  * client: its address's bodies held for
+				  * routes' expressions would pass
+				  * SG_REQUEST_SOURCE_HELD maxBufferSizes (the
+				  * last kind: user/core/stats.h counts to it) */
 };
 
 uint16_t sg_fail_status(enum sg_fail kind);

@@ -71,6 +71,7 @@ struct gateway {
 	struct sg_srclimit *srclimit; /* --max-connections-per-source, NULL: none */
 	struct sg_admit *admit;	      /* maxConnections, maxConcurrentRequests */
 	struct sg_srcrate *resets;    /* HTTP/2 resets per address (user/http2/h2proxy.c) */
+	struct sg_srclimit *held;     /* request bodies held per address (user/core/request.c) */
 	/* The certificate files of the config in force, as stat(2) saw them
 	 * last (cert_stamp); checked every GATEWAY_CERT_POLL_MS. */
 	struct sg_timer cert_timer;
@@ -779,6 +780,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.backend_max_age_ms = opts->backend_max_age_ms,
 		.srclimit = g->srclimit,
 		.resets = g->resets,
+		.held = g->held,
 		.admit = g->admit,
 		.busy_poll_ns = opts->busy_poll_ns,
 		.coalesce_ns = opts->coalesce_ns,
@@ -863,6 +865,7 @@ static void teardown(struct gateway *g)
 	sg_jwks_remote_join(2000); /* their configs told them to stop */
 	sg_srclimit_free(g->srclimit);
 	sg_srcrate_free(g->resets);
+	sg_srclimit_free(g->held);
 	sg_admit_free(g->admit);
 	sg_journal_close(g->journal);
 	sg_get_history_free(g->history);
@@ -992,7 +995,8 @@ int sg_gateway_run(const struct sg_gateway_opts *opts)
 	}
 	g.resets = sg_srcrate_new(SG_H2P_SOURCE_RESET_WINDOW_MS, SG_H2P_SOURCE_RESET_SOURCES);
 	g.admit = sg_admit_new();
-	if (!g.resets || !g.admit) {
+	g.held = sg_srclimit_new(1); /* each take names its bound */
+	if (!g.resets || !g.admit || !g.held) {
 		SG_ERR("out of memory");
 		goto out;
 	}

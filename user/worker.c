@@ -552,6 +552,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.srclimit = opts->srclimit;
 	w->ctx.admit = opts->admit;
 	w->ctx.resets = opts->resets;
+	w->ctx.held = opts->held;
 	if (splice) {
 		char why[200];
 

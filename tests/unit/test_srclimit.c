@@ -37,6 +37,30 @@ static void test_srclimit_release_lets_one_more_in(void **state)
 	sg_srclimit_free(s); /* frees the entry still open (LeakSanitizer) */
 }
 
+/* Units taken n at a time against the caller's bound: a take that would
+ * pass it counts nothing, another source has its own, a release makes
+ * room (request bodies held per address, in KiB). */
+static void test_srclimit_take_n_against_a_bound(void **state)
+{
+	struct sg_srclimit *s = sg_srclimit_new(1);
+
+	(void)state;
+	assert_non_null(s);
+	assert_true(sg_srclimit_take_n(s, "10.0.0.1", 2048, 4096));
+	assert_true(sg_srclimit_take_n(s, "10.0.0.1", 2048, 4096));
+	assert_false(sg_srclimit_take_n(s, "10.0.0.1", 1, 4096));
+	assert_int_equal(sg_srclimit_count(s, "10.0.0.1"), 4096);
+	assert_false(sg_srclimit_take_n(s, "10.0.0.2", 4097, 4096));
+	assert_int_equal(sg_srclimit_count(s, "10.0.0.2"), 0);
+	assert_true(sg_srclimit_take_n(s, "10.0.0.2", 4096, 4096));
+	sg_srclimit_release_n(s, "10.0.0.1", 2048);
+	assert_true(sg_srclimit_take_n(s, "10.0.0.1", 1000, 4096));
+	assert_int_equal(sg_srclimit_count(s, "10.0.0.1"), 3048);
+	sg_srclimit_release_n(s, "10.0.0.1", 3048);
+	assert_int_equal(sg_srclimit_count(s, "10.0.0.1"), 0);
+	sg_srclimit_free(s);
+}
+
 static void test_srclimit_many_sources_share_buckets(void **state)
 {
 	struct sg_srclimit *s = sg_srclimit_new(3);
@@ -139,6 +163,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_srclimit_caps_each_source_alone),
 		cmocka_unit_test(test_srclimit_release_lets_one_more_in),
+		cmocka_unit_test(test_srclimit_take_n_against_a_bound),
 		cmocka_unit_test(test_srclimit_many_sources_share_buckets),
 		cmocka_unit_test(test_srclimit_ipv6_counts_per_64),
 		cmocka_unit_test(test_srcrate_counts_per_address_per_window),

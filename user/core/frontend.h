@@ -78,6 +78,9 @@ struct sg_frontend_opts {
 	 * SG_H2P_SOURCE_RESET_WINDOW_MS (shared by every worker); NULL: not
 	 * counted per address. */
 	struct sg_srcrate *resets;
+	/* Request bodies held for routes' expressions, in KiB per address
+	 * (shared by every worker; user/core/request.c); NULL: not bounded. */
+	struct sg_srclimit *held;
 	/* Connections and requests per port (shared by every worker); NULL:
 	 * none counted, none refused. */
 	struct sg_admit *admit;
@@ -122,6 +125,7 @@ struct sg_frontend {
 	uint64_t body_idle_ms;	      /* see struct sg_frontend_opts */
 	struct sg_srclimit *srclimit; /* see struct sg_frontend_opts */
 	struct sg_srcrate *resets;    /* see struct sg_frontend_opts */
+	struct sg_srclimit *held;     /* see struct sg_frontend_opts */
 	struct sg_admit *admit;	      /* see struct sg_frontend_opts */
 	uint64_t rng;		      /* xorshift state for endpoint choice */
 	struct sg_list clients;	      /* HTTP/1 clients (user/http1/proxy.c); sg_list_init it */

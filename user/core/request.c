@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,17 +398,44 @@ size_t sg_request_buffer_max(const struct sg_request *r)
 	return fh->max_buffer_size > 0 ? (size_t)fh->max_buffer_size : SG_REQUEST_BODY_MAX;
 }
 
+/* r's part of its address's held bodies given back (none: nothing). */
+static void unhold_body(struct sg_request *r)
+{
+	if (r->body_kib)
+		sg_srclimit_release_n(r->ctx->held, r->ip, r->body_kib);
+	r->body_kib = 0;
+}
+
 /* A route that reads the body holds it whole, up to the listener's
  * maxBufferSize: a larger declared length is answered 413 now (one that
  * declares none is bounded as it comes, by the frontend); its filters
- * wait for it (held_plan). */
+ * wait for it (held_plan). The bodies one address has held at once stay
+ * within SG_REQUEST_SOURCE_HELD maxBufferSizes, each counted from here
+ * at its declared length (else maxBufferSize): past that, 503 now, so
+ * that one client's many connections cannot hold the gateway's memory
+ * (each holds maxBufferSize; an HTTP/2 connection four). */
 static bool hold_body(struct sg_request *r)
 {
+	uint64_t kib;
+
 	r->body_wanted = true;
 	r->body_max = sg_request_buffer_max(r);
 	if (r->req->content_length > (int64_t)r->body_max) {
 		sg_request_fail(r, SG_FAIL_BODY_TOO_LARGE, 0);
 		return false;
+	}
+	kib = ((r->req->content_length >= 0 ? (uint64_t)r->req->content_length : r->body_max) +
+	       1023) /
+	      1024;
+	if (kib && r->ctx->held) {
+		uint64_t max = SG_REQUEST_SOURCE_HELD * ((r->body_max + 1023) / 1024);
+
+		if (!sg_srclimit_take_n(r->ctx->held, r->ip, (unsigned)kib,
+					max > UINT_MAX ? UINT_MAX : (unsigned)max)) {
+			sg_request_fail(r, SG_FAIL_BODIES_HELD, 0);
+			return false;
+		}
+		r->body_kib = (unsigned)kib;
 	}
 	r->at.replayable = true;
 	return true;
@@ -536,7 +564,8 @@ bool sg_request_begin(struct sg_request *r, const struct sg_request_head *h)
 	r->logged = r->route_mirrored = r->mirrored = r->resp_started = r->failed = false;
 	r->gw_held = r->gw_authz = false;
 	r->body_wanted = r->body_held = false;
-	sg_request_drop_held(r); /* an earlier request's, never ended */
+	unhold_body(r);		 /* an earlier request's, never ended */
+	sg_request_drop_held(r); /* ... and its response */
 	r->status = 0;
 	r->bytes_in = r->bytes_out = 0;
 	if (r->mcp) { /* an earlier request's never logged */
@@ -1288,6 +1317,7 @@ void sg_request_log(struct sg_request *r, uint64_t uncounted_in, uint64_t uncoun
 
 void sg_request_release(struct sg_request *r)
 {
+	unhold_body(r);
 	if (r->held)
 		sg_admit_release(r->ctx->admit, SG_ADMIT_REQ, r->bind->port);
 	r->held = false;
@@ -1295,6 +1325,7 @@ void sg_request_release(struct sg_request *r)
 
 void sg_request_free(struct sg_request *r)
 {
+	unhold_body(r);
 	sg_request_drop_held(r);
 	forget_response(r);
 	free(r->mcp);

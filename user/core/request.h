@@ -78,6 +78,9 @@ struct sg_request_resp; /* a held response (request.c) */
 /* The most of a body a route that reads it holds when its listener sets
  * no maxBufferSize: agentgateway's DEFAULT_BUFFER_LIMIT. */
 #define SG_REQUEST_BODY_MAX (2 * 1024 * 1024)
+/* The bodies one client address has held at once for routes' expressions,
+ * at most, in maxBufferSizes (32 MiB by default); past it, 503. */
+#define SG_REQUEST_SOURCE_HELD 16
 
 /* An MCP request's own fields: what CEL's `mcp` reads (pointing into the
  * texts here). */
@@ -252,6 +255,9 @@ struct sg_request {
 	 * request.body reads. */
 	bool body_wanted, body_held;
 	size_t body_max;
+	/* KiB its address's held bodies count for it (ctx->held), from
+	 * hold_body to its end: its declared length, else body_max. */
+	unsigned body_kib;
 	struct sg_h1_span body;
 	/* Its response, held whole while its route reads the body
 	 * (sg_request_hold_response: its head copied, its body so far;

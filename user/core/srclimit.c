@@ -139,7 +139,7 @@ void sg_srclimit_free(struct sg_srclimit *s)
 	free(s);
 }
 
-bool sg_srclimit_take(struct sg_srclimit *s, const char *addr)
+bool sg_srclimit_take_n(struct sg_srclimit *s, const char *addr, unsigned n, unsigned max)
 {
 	char buf[SRC_KEY_LEN];
 	const char *ip = source_key(addr, buf);
@@ -149,15 +149,23 @@ bool sg_srclimit_take(struct sg_srclimit *s, const char *addr)
 	pthread_mutex_lock(&s->t.lock);
 	pp = find(&s->t, ip);
 	e = *pp ? *pp : add_entry(&s->t, pp, ip);
-	if (!e || e->count >= s->max)
+	if (!e || n > max || e->count > max - n) {
 		ok = false;
-	else
-		e->count++;
+		if (e && !e->count)
+			remove_entry(&s->t, pp);
+	} else {
+		e->count += n;
+	}
 	pthread_mutex_unlock(&s->t.lock);
 	return ok;
 }
 
-void sg_srclimit_release(struct sg_srclimit *s, const char *addr)
+bool sg_srclimit_take(struct sg_srclimit *s, const char *addr)
+{
+	return sg_srclimit_take_n(s, addr, 1, s->max);
+}
+
+void sg_srclimit_release_n(struct sg_srclimit *s, const char *addr, unsigned n)
 {
 	char buf[SRC_KEY_LEN];
 	const char *ip = source_key(addr, buf);
@@ -166,9 +174,17 @@ void sg_srclimit_release(struct sg_srclimit *s, const char *addr)
 	pthread_mutex_lock(&s->t.lock);
 	pp = find(&s->t, ip);
 	e = *pp;
-	if (e && e->count && --e->count == 0)
-		remove_entry(&s->t, pp);
+	if (e) {
+		e->count = e->count > n ? e->count - n : 0;
+		if (!e->count)
+			remove_entry(&s->t, pp);
+	}
 	pthread_mutex_unlock(&s->t.lock);
+}
+
+void sg_srclimit_release(struct sg_srclimit *s, const char *addr)
+{
+	sg_srclimit_release_n(s, addr, 1);
 }
 
 unsigned sg_srclimit_count(struct sg_srclimit *s, const char *addr)

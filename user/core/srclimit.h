@@ -28,6 +28,12 @@ void sg_srclimit_free(struct sg_srclimit *s);
 bool sg_srclimit_take(struct sg_srclimit *s, const char *ip);
 /* One connection that sg_srclimit_take let in is gone. */
 void sg_srclimit_release(struct sg_srclimit *s, const char *ip);
+/* The same with n units at once against a bound of the caller's (the
+ * table's own max is not read): true when ip's source had at most
+ * max - n counted, and now has n more; false: nothing counted. */
+bool sg_srclimit_take_n(struct sg_srclimit *s, const char *ip, unsigned n, unsigned max);
+/* n units that sg_srclimit_take_n counted are given back. */
+void sg_srclimit_release_n(struct sg_srclimit *s, const char *ip, unsigned n);
 /* Connections now open from `ip`'s source (for tests and /stats). */
 unsigned sg_srclimit_count(struct sg_srclimit *s, const char *ip);
 

@@ -103,7 +103,7 @@ struct sg_series {
 };
 
 /* Counted failure kinds: every enum sg_fail value. */
-#define SG_STATS_FAIL_KINDS (SG_FAIL_BODY_TOO_LARGE + 1)
+#define SG_STATS_FAIL_KINDS (SG_FAIL_BODIES_HELD + 1)
 
 /* Request counters kept per worker in its (listener, route, status) table;
  * past this many entries new pairs count as ("_other", "_other"). */
