@@ -7,20 +7,7 @@ fi
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/faultlib.sh"
 
-printf 'nameserver 127.0.0.153\noptions timeout:1 attempts:1\n' >"$WORK/resolv.conf"
-if ! mount --bind "$WORK/resolv.conf" /etc/resolv.conf; then
-	fail "cannot bind a private resolv.conf over /etc/resolv.conf"
-	finish
-fi
-# The black hole: reads every query, answers none.
-/usr/bin/python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.153", 53))
-while True:
-    s.recvfrom(512)
-' &
-PIDS+=("$!")
+dns_blackhole 1
 
 fault_backends
 fault_config <<YAML
@@ -31,22 +18,6 @@ fault_config <<YAML
       matches: [{path: {pathPrefix: /hosts}}]
       backends: [{host: "localhost:$GOOD"}]
 YAML
-
-# get PATH [CURL ARGS]: "STATUS SECONDS BODY" of one request (text bodies).
-get() {
-	local path=$1 body="$WORK/body.$BASHPID"
-	shift
-	rm -f "$body"
-	curl -s -o "$body" -w '%{http_code} %{time_total} ' --max-time 20 "$@" \
-		"http://127.0.0.1:8080$path"
-	head -c 200 "$body" 2>/dev/null | tr -d '\0'
-	echo
-}
-
-# within OUT LO HI: the seconds of a get are in [LO, HI].
-within() {
-	awk -v t="$(cut -d' ' -f2 <<<"$1")" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t <= hi) }'
-}
 
 if ! fault_start auto; then
 	fail "gateway did not start"
@@ -66,7 +37,7 @@ within "$out" 0 1 && pass "at once ($(cut -d' ' -f2 <<<"$out") s)" ||
 	fail "after $(cut -d' ' -f2 <<<"$out") s: it waited behind the client's lookups"
 wait "${DYN[@]}"
 check "a client-named lookup that times out: 503 and the failure body" \
-	"$(cut -d' ' -f1,3- <"$WORK/dyn.1")" \
+	"$(status_body "$(cat "$WORK/dyn.1")")" \
 	"503 upstream call failed: connect: dns: no answer from a name server (temporary failure)"
 
 # 2. 80 client-named lookups at once: past 64 waiting, answered at once.

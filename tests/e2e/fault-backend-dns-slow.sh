@@ -7,20 +7,7 @@ fi
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/faultlib.sh"
 
-printf 'nameserver 127.0.0.153\noptions timeout:2 attempts:1\n' >"$WORK/resolv.conf"
-if ! mount --bind "$WORK/resolv.conf" /etc/resolv.conf; then
-	fail "cannot bind a private resolv.conf over /etc/resolv.conf"
-	finish
-fi
-# The black hole: reads every query, answers none.
-/usr/bin/python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.153", 53))
-while True:
-    s.recvfrom(512)
-' &
-PIDS+=("$!")
+dns_blackhole 2
 
 fault_backends
 fault_config <<YAML
@@ -38,27 +25,6 @@ fault_config <<YAML
       matches: [{path: {pathPrefix: /hosts}}]
       backends: [{host: "localhost:$GOOD"}]
 YAML
-
-# get PATH [CURL ARGS]: "STATUS SECONDS SIZE" of one request, and the first
-# 200 bytes of its body after them (text bodies only).
-get() {
-	local path=$1 body="$WORK/body.$BASHPID"
-	shift
-	rm -f "$body"
-	curl -s -o "$body" -w '%{http_code} %{time_total} %{size_download} ' \
-		--max-time 20 "$@" "http://127.0.0.1:8080$path"
-	head -c 200 "$body" 2>/dev/null | tr -d '\0'
-}
-
-# status_body GET_OUTPUT: "STATUS BODY".
-status_body() {
-	echo "$(cut -d' ' -f1 <<<"$1") $(cut -d' ' -f4- <<<"$1")"
-}
-
-# within STATUS_TIME_BODY LO HI: the seconds of a get are in [LO, HI].
-within() {
-	awk -v t="$(cut -d' ' -f2 <<<"$1")" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t <= hi) }'
-}
 
 if ! fault_start auto; then
 	fail "gateway did not start"

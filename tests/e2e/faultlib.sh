@@ -155,3 +155,44 @@ YAML
 	done
 	finish
 }
+
+# dns_blackhole SECONDS: /etc/resolv.conf names a name server that reads
+# every query and answers none, lookups giving up after SECONDS. The
+# scenario runs in a mount namespace of its own (it re-executes itself
+# under `unshare --mount` first), so that this covers only its processes.
+dns_blackhole() {
+	printf 'nameserver 127.0.0.153\noptions timeout:%s attempts:1\n' "$1" >"$WORK/resolv.conf"
+	if ! mount --bind "$WORK/resolv.conf" /etc/resolv.conf; then
+		fail "cannot bind a private resolv.conf over /etc/resolv.conf"
+		finish
+	fi
+	/usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.153", 53))
+while True:
+    s.recvfrom(512)
+' &
+	PIDS+=("$!")
+}
+
+# get PATH [CURL ARGS]: "STATUS SECONDS SIZE" of one request, and the first
+# 200 bytes of its body after them (text bodies only).
+get() {
+	local path=$1 body="$WORK/body.$BASHPID"
+	shift
+	rm -f "$body"
+	curl -s -o "$body" -w '%{http_code} %{time_total} %{size_download} ' \
+		--max-time 20 "$@" "http://127.0.0.1:8080$path"
+	head -c 200 "$body" 2>/dev/null | tr -d '\0'
+}
+
+# status_body GET_OUTPUT: "STATUS BODY".
+status_body() {
+	echo "$(cut -d' ' -f1 <<<"$1") $(cut -d' ' -f4- <<<"$1")"
+}
+
+# within STATUS_TIME_BODY LO HI: the seconds of a get are in [LO, HI].
+within() {
+	awk -v t="$(cut -d' ' -f2 <<<"$1")" -v lo="$2" -v hi="$3" 'BEGIN { exit !(t >= lo && t <= hi) }'
+}
