@@ -72,7 +72,7 @@ static const struct fail_info infos[] = {
 	/* agentgateway's ProxyError::Processing, from its a2a policy */
 	[SG_FAIL_PROCESSING] = { 503, "processing failed: ", false, "processing" },
 	[SG_FAIL_BODY_TOO_LARGE] = { 413, "payload too large", false, "body_too_large" },
-	[SG_FAIL_BODIES_HELD] = { 503, "too many request bodies held for this client", false,
+	[SG_FAIL_BODIES_HELD] = { 503, "too many bodies held for this client", false,
 				  "bodies_held" },
 };
 

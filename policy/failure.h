@@ -71,7 +71,7 @@ enum sg_fail {
 	SG_FAIL_BODY_TOO_LARGE,	 /* 413 payload too large: a route whose
 				 * expressions read the body got one over
 				 * maxBufferSize */
-	SG_FAIL_BODIES_HELD,	 /* 503 too many request bodies held for this
+	SG_FAIL_BODIES_HELD,	 /* 503 too many bodies held for this
 				  * client: its address's bodies held for
 				  * routes' expressions would pass
 				  * SG_REQUEST_SOURCE_HELD maxBufferSizes (the

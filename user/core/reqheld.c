@@ -262,6 +262,15 @@ bool sg_request_hold_response_slow(struct sg_request *r, const struct sg_h1_resp
 	}
 	r->held_resp->max = sg_request_buffer_max(r);
 	r->held_resp->keep = keep;
+	if (!sg_request_hold_bytes(r,
+				   resp->content_length >= 0 && (uint64_t)resp->content_length <
+									r->held_resp->max
+					   ? (uint64_t)resp->content_length
+					   : r->held_resp->max,
+				   &r->resp_kib)) {
+		r->held_resp->max = 0;
+		r->held_resp->refused = true;
+	}
 	return true;
 }
 
@@ -331,6 +340,11 @@ enum sg_request_held sg_request_response_data(struct sg_request *r, const char *
 	h->len += take;
 	if (take == n)
 		return SG_REQUEST_HELD;
+	if (h->refused &&
+	    ((r->at.route->defer & SG_ROUTE_DEFER_RESP_BODY) || r->a2a == SG_A2A_CARD)) {
+		sg_request_fail(r, SG_FAIL_BODIES_HELD, 0);
+		return SG_REQUEST_GONE;
+	}
 	/* agentgateway's response.body is absent past the bound: a body
 	 * transformation still makes the body, else it goes as it came. */
 	if (t && t->response.body) {

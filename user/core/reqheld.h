@@ -26,6 +26,11 @@ struct sg_request_resp {
 	 * dropped (a route whose transformation replaces the body, which it
 	 * does all the same) or went to the client as it came (released). */
 	bool over;
+	/* Its client's address holds all the bodies it may (request.c,
+	 * SG_REQUEST_SOURCE_HELD): nothing of the body is held (max 0); one a
+	 * transformation reads is answered 503, one held for the log alone
+	 * goes as it came. */
+	bool refused;
 	/* Kept in r->log_resp once answered, for the access log and span
 	 * attributes that read it. */
 	bool keep;
@@ -61,5 +66,9 @@ void sg_request_held_input(const struct sg_request_resp *h, struct sg_filter_inp
  * WellKnownContentTypes::Json). */
 size_t sg_request_buffer_max(const struct sg_request *r);
 bool sg_request_json_type(const char *v, size_t len);
+/* From request.c: `bytes` more counted in r's address's held bodies,
+ * into *kib (KiB, added to what it holds until r ends). False: that
+ * would pass SG_REQUEST_SOURCE_HELD maxBufferSizes; nothing counted. */
+bool sg_request_hold_bytes(struct sg_request *r, uint64_t bytes, unsigned *kib);
 
 #endif

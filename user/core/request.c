@@ -398,12 +398,27 @@ size_t sg_request_buffer_max(const struct sg_request *r)
 	return fh->max_buffer_size > 0 ? (size_t)fh->max_buffer_size : SG_REQUEST_BODY_MAX;
 }
 
+bool sg_request_hold_bytes(struct sg_request *r, uint64_t bytes, unsigned *kib)
+{
+	uint64_t n = (bytes + 1023) / 1024,
+		 max = SG_REQUEST_SOURCE_HELD * ((sg_request_buffer_max(r) + 1023) / 1024);
+
+	if (!n || !r->ctx->held)
+		return true;
+	if (max > UINT_MAX)
+		max = UINT_MAX;
+	if (n > max || !sg_srclimit_take_n(r->ctx->held, r->ip, (unsigned)n, (unsigned)max))
+		return false;
+	*kib += (unsigned)n;
+	return true;
+}
+
 /* r's part of its address's held bodies given back (none: nothing). */
 static void unhold_body(struct sg_request *r)
 {
-	if (r->body_kib)
-		sg_srclimit_release_n(r->ctx->held, r->ip, r->body_kib);
-	r->body_kib = 0;
+	if (r->body_kib + r->resp_kib)
+		sg_srclimit_release_n(r->ctx->held, r->ip, r->body_kib + r->resp_kib);
+	r->body_kib = r->resp_kib = 0;
 }
 
 /* A route that reads the body holds it whole, up to the listener's
@@ -416,26 +431,17 @@ static void unhold_body(struct sg_request *r)
  * (each holds maxBufferSize; an HTTP/2 connection four). */
 static bool hold_body(struct sg_request *r)
 {
-	uint64_t kib;
-
 	r->body_wanted = true;
 	r->body_max = sg_request_buffer_max(r);
 	if (r->req->content_length > (int64_t)r->body_max) {
 		sg_request_fail(r, SG_FAIL_BODY_TOO_LARGE, 0);
 		return false;
 	}
-	kib = ((r->req->content_length >= 0 ? (uint64_t)r->req->content_length : r->body_max) +
-	       1023) /
-	      1024;
-	if (kib && r->ctx->held) {
-		uint64_t max = SG_REQUEST_SOURCE_HELD * ((r->body_max + 1023) / 1024);
-
-		if (!sg_srclimit_take_n(r->ctx->held, r->ip, (unsigned)kib,
-					max > UINT_MAX ? UINT_MAX : (unsigned)max)) {
-			sg_request_fail(r, SG_FAIL_BODIES_HELD, 0);
-			return false;
-		}
-		r->body_kib = (unsigned)kib;
+	if (!sg_request_hold_bytes(
+		    r, r->req->content_length >= 0 ? (uint64_t)r->req->content_length : r->body_max,
+		    &r->body_kib)) {
+		sg_request_fail(r, SG_FAIL_BODIES_HELD, 0);
+		return false;
 	}
 	r->at.replayable = true;
 	return true;

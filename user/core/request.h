@@ -258,6 +258,7 @@ struct sg_request {
 	/* KiB its address's held bodies count for it (ctx->held), from
 	 * hold_body to its end: its declared length, else body_max. */
 	unsigned body_kib;
+	unsigned resp_kib; /* the same for its held response (reqheld.c) */
 	struct sg_h1_span body;
 	/* Its response, held whole while its route reads the body
 	 * (sg_request_hold_response: its head copied, its body so far;
