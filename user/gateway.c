@@ -781,6 +781,7 @@ static int start_workers(struct gateway *g, const struct sg_gateway_opts *opts)
 		.srclimit = g->srclimit,
 		.resets = g->resets,
 		.held = g->held,
+		.held_max = opts->held_per_source,
 		.admit = g->admit,
 		.busy_poll_ns = opts->busy_poll_ns,
 		.coalesce_ns = opts->coalesce_ns,

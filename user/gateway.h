@@ -44,6 +44,7 @@ struct sg_gateway_opts {
 	uint64_t backend_ping_ms, backend_pong_ms;
 	uint64_t backend_max_age_ms; /* --backend-max-connection-age, 0: none */
 	unsigned max_per_source;     /* open connections per client address; 0: no limit */
+	unsigned held_per_source;    /* bodies held per client address, in maxBufferSizes */
 	struct sg_net_bufs bufs;     /* --client-rcvbuf and the others; 0s: autotuned */
 	uint64_t busy_poll_ns;	     /* --busy-poll, 0: off */
 	uint64_t coalesce_ns;	     /* --coalesce, 0: off */

@@ -135,6 +135,10 @@ static const char usage[] =
 	"                          close new connections from an address that already\n"
 	"                          has N open, unread; IPv6 addresses count by /64\n"
 	"                          (default: no limit)\n"
+	"      --held-bodies-per-source N\n"
+	"                          the request and response bodies held for routes'\n"
+	"                          expressions from one address stay within N times\n"
+	"                          maxBufferSize; past it, 503 (default 16)\n"
 	"      --client-rcvbuf SIZE, --client-sndbuf SIZE\n"
 	"      --backend-rcvbuf SIZE, --backend-sndbuf SIZE\n"
 	"                          fixed socket buffers (such as 256k) toward clients or\n"
@@ -302,6 +306,8 @@ static const struct opt opts[] = {
 	{ "body-idle-timeout", 0, OPT_TIMEOUT, AT(gw.body_idle_ms, uint64_t) },
 	{ "max-connections-per-source", 0, OPT_COUNT, AT(gw.max_per_source, unsigned),
 	  .max = 1000000, .expect = "expected 1 to 1000000" },
+	{ "held-bodies-per-source", 0, OPT_COUNT, AT(gw.held_per_source, unsigned), .max = 1000000,
+	  .expect = "expected 1 to 1000000" },
 	{ "client-rcvbuf", 0, OPT_BUF, AT(gw.bufs.client_rcv, int) },
 	{ "client-sndbuf", 0, OPT_BUF, AT(gw.bufs.client_snd, int) },
 	{ "backend-rcvbuf", 0, OPT_BUF, AT(gw.bufs.backend_rcv, int) },
@@ -681,6 +687,7 @@ int main(int argc, char **argv)
 		.gw.splice = "auto",
 		.gw.head_timeout_ms = 10000,
 		.gw.body_idle_ms = 300000,
+		.gw.held_per_source = 16, /* SG_REQUEST_SOURCE_HELD */
 		.gw.backend_pong_ms = 20000,
 		.gw.drain_delay_ms = 5000,
 	};

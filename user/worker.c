@@ -553,6 +553,7 @@ struct sg_worker *sg_worker_start(struct sg_cfg *cfg, const struct sg_frontend_o
 	w->ctx.admit = opts->admit;
 	w->ctx.resets = opts->resets;
 	w->ctx.held = opts->held;
+	w->ctx.held_max = opts->held_max;
 	if (splice) {
 		char why[200];
 

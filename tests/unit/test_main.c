@@ -129,6 +129,8 @@ static void test_main_options_reach_the_gateway(void **state)
 			       "2s",
 			       "--max-connections-per-source",
 			       "7",
+			       "--held-bodies-per-source",
+			       "64",
 			       "--client-rcvbuf",
 			       "65536",
 			       "--client-sndbuf",
@@ -171,6 +173,7 @@ static void test_main_options_reach_the_gateway(void **state)
 	assert_int_equal(cli.gw.coalesce_ns, 20000);
 	assert_int_equal(cli.gw.drain_delay_ms, 2000);
 	assert_int_equal(cli.gw.max_per_source, 7);
+	assert_int_equal(cli.gw.held_per_source, 64);
 	assert_int_equal(cli.gw.bufs.client_rcv, 65536);
 	assert_int_equal(cli.gw.bufs.client_snd, 256 << 10);
 	assert_int_equal(cli.gw.bufs.backend_rcv, 1 << 20);

@@ -81,6 +81,7 @@ struct sg_frontend_opts {
 	/* Request bodies held for routes' expressions, in KiB per address
 	 * (shared by every worker; user/core/request.c); NULL: not bounded. */
 	struct sg_srclimit *held;
+	unsigned held_max; /* ... in maxBufferSizes (--held-bodies-per-source) */
 	/* Connections and requests per port (shared by every worker); NULL:
 	 * none counted, none refused. */
 	struct sg_admit *admit;
@@ -126,6 +127,7 @@ struct sg_frontend {
 	struct sg_srclimit *srclimit; /* see struct sg_frontend_opts */
 	struct sg_srcrate *resets;    /* see struct sg_frontend_opts */
 	struct sg_srclimit *held;     /* see struct sg_frontend_opts */
+	unsigned held_max;	      /* see struct sg_frontend_opts */
 	struct sg_admit *admit;	      /* see struct sg_frontend_opts */
 	uint64_t rng;		      /* xorshift state for endpoint choice */
 	struct sg_list clients;	      /* HTTP/1 clients (user/http1/proxy.c); sg_list_init it */

@@ -401,7 +401,8 @@ size_t sg_request_buffer_max(const struct sg_request *r)
 bool sg_request_hold_bytes(struct sg_request *r, uint64_t bytes, unsigned *kib)
 {
 	uint64_t n = (bytes + 1023) / 1024,
-		 max = SG_REQUEST_SOURCE_HELD * ((sg_request_buffer_max(r) + 1023) / 1024);
+		 max = (r->ctx->held_max ? r->ctx->held_max : SG_REQUEST_SOURCE_HELD) *
+		       ((sg_request_buffer_max(r) + 1023) / 1024);
 
 	if (!n || !r->ctx->held)
 		return true;
