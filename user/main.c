@@ -138,7 +138,7 @@ static const char usage[] =
 	"      --held-bodies-per-source N\n"
 	"                          the request and response bodies held for routes'\n"
 	"                          expressions from one address stay within N times\n"
-	"                          maxBufferSize; past it, 503 (default 16)\n"
+	"                          maxBufferSize; past it, 503 (default: no limit)\n"
 	"      --client-rcvbuf SIZE, --client-sndbuf SIZE\n"
 	"      --backend-rcvbuf SIZE, --backend-sndbuf SIZE\n"
 	"                          fixed socket buffers (such as 256k) toward clients or\n"
@@ -687,7 +687,6 @@ int main(int argc, char **argv)
 		.gw.splice = "auto",
 		.gw.head_timeout_ms = 10000,
 		.gw.body_idle_ms = 300000,
-		.gw.held_per_source = 16, /* SG_REQUEST_SOURCE_HELD */
 		.gw.backend_pong_ms = 20000,
 		.gw.drain_delay_ms = 5000,
 	};

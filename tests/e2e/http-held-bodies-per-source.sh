@@ -1,4 +1,4 @@
-# Bodies held for a route's expressions, per client address. Request bodies (request.body): one client that opens 200 connections, each sending 2 MiB less one byte of a 2 MiB body and then nothing, holds 16 bodies (16 maxBufferSizes, 32 MiB) and its other 184 requests are answered at once 503 "too many bodies held for this client", the gateway growing by under 48 MiB (before: all 200 held, about 416 MiB); meanwhile another address (127.0.0.2) has its body read and answered 200, and once the first client's connections close, its own next request is served again. Responses (response.body): a client (127.0.0.3) that sends 100 small GETs on 100 connections for 2,000,000-byte responses whose backend sends half and stalls has 16 held and the other 84 answered 503, the gateway growing by under 32 MiB (before: all 100 held, about 100 MB for 7 KB of requests). With --held-bodies-per-source 4, 4 of 10 request bodies are held.
+# Bodies held for a route's expressions, per client address. Request bodies (request.body): one client that opens 200 connections, each sending 2 MiB less one byte of a 2 MiB body and then nothing, holds 16 bodies (16 maxBufferSizes, 32 MiB) and its other 184 requests are answered at once 503 "too many bodies held for this client", the gateway growing by under 48 MiB (before: all 200 held, about 416 MiB); meanwhile another address (127.0.0.2) has its body read and answered 200, and once the first client's connections close, its own next request is served again. Responses (response.body): a client (127.0.0.3) that sends 100 small GETs on 100 connections for 2,000,000-byte responses whose backend sends half and stalls has 16 held and the other 84 answered 503, the gateway growing by under 32 MiB (before: all 100 held, about 100 MB for 7 KB of requests). With --held-bodies-per-source 4, 4 of 10 request bodies are held; without the option (no bound, the default), 20 of 20. The first two parts run with --held-bodies-per-source 16.
 . "$(dirname "$0")/lib.sh"
 
 start_httpbin
@@ -29,7 +29,7 @@ binds:
               x-size: string(size(response.body))
       backends: [{host: 127.0.0.1:$B}]
 YAML
-if ! start_engine auto -c "$WORK/cfg.yaml" --workers 1; then
+if ! start_engine auto -c "$WORK/cfg.yaml" --workers 1 --held-bodies-per-source 16; then
 	fail "gateway did not start"
 	finish
 fi
@@ -157,7 +157,7 @@ print(f"grown {grown}")
 PY
 # A fresh gateway, so that what the first part freed is not counted.
 stop_gateway
-if ! start_engine auto -c "$WORK/cfg.yaml" --workers 1; then
+if ! start_engine auto -c "$WORK/cfg.yaml" --workers 1 --held-bodies-per-source 16; then
 	fail "gateway did not start again"
 	finish
 fi
@@ -180,5 +180,15 @@ check "--held-bodies-per-source 4: 4 of 10 request bodies held" "$(grep ' held$'
 	"4 held"
 check "the other 6 answered 503" "$(grep 'HTTP/1.1 503' <<<"$out")" \
 	"6 HTTP/1.1 503 Service Unavailable too many bodies held for this client"
+stop_gateway
+# Without the option there is no bound (a balancer without the PROXY
+# protocol shows every client as one address): 20 of 20 held.
+if ! start_engine auto -c "$WORK/cfg.yaml" --workers 1; then
+	fail "gateway did not start without the option"
+	finish
+fi
+out=$(timeout 60 python3 "$WORK/hold.py" 20 "$GW_PID" 2>&1)
+check "no --held-bodies-per-source: 20 of 20 request bodies held" "$(grep ' held$' <<<"$out")" \
+	"20 held"
 stop_gateway
 finish

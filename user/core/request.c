@@ -401,10 +401,9 @@ size_t sg_request_buffer_max(const struct sg_request *r)
 bool sg_request_hold_bytes(struct sg_request *r, uint64_t bytes, unsigned *kib)
 {
 	uint64_t n = (bytes + 1023) / 1024,
-		 max = (r->ctx->held_max ? r->ctx->held_max : SG_REQUEST_SOURCE_HELD) *
-		       ((sg_request_buffer_max(r) + 1023) / 1024);
+		 max = (uint64_t)r->ctx->held_max * ((sg_request_buffer_max(r) + 1023) / 1024);
 
-	if (!n || !r->ctx->held)
+	if (!n || !r->ctx->held || !r->ctx->held_max) /* no bound: nothing counted */
 		return true;
 	if (max > UINT_MAX)
 		max = UINT_MAX;
@@ -425,8 +424,8 @@ static void unhold_body(struct sg_request *r)
 /* A route that reads the body holds it whole, up to the listener's
  * maxBufferSize: a larger declared length is answered 413 now (one that
  * declares none is bounded as it comes, by the frontend); its filters
- * wait for it (held_plan). The bodies one address has held at once stay
- * within SG_REQUEST_SOURCE_HELD maxBufferSizes, each counted from here
+ * wait for it (held_plan). With --held-bodies-per-source N, the bodies
+ * one address has held at once stay within N maxBufferSizes, each counted from here
  * at its declared length (else maxBufferSize): past that, 503 now, so
  * that one client's many connections cannot hold the gateway's memory
  * (each holds maxBufferSize; an HTTP/2 connection four). */

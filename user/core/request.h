@@ -78,11 +78,6 @@ struct sg_request_resp; /* a held response (request.c) */
 /* The most of a body a route that reads it holds when its listener sets
  * no maxBufferSize: agentgateway's DEFAULT_BUFFER_LIMIT. */
 #define SG_REQUEST_BODY_MAX (2 * 1024 * 1024)
-/* The bodies one client address has held at once for routes' expressions,
- * at most, in maxBufferSizes (32 MiB by default), unless
- * --held-bodies-per-source says otherwise; past it, 503. */
-#define SG_REQUEST_SOURCE_HELD 16
-
 /* An MCP request's own fields: what CEL's `mcp` reads (pointing into the
  * texts here). */
 struct sg_request_mcp {
