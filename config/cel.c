@@ -84,6 +84,11 @@ static bool over(const struct sg_cel_run *run)
 	return run->steps > SG_CEL_MAX_STEPS || run->mem > SG_CEL_MAX_MEMORY;
 }
 
+bool sg_cel_run_over(const struct sg_cel_run *run)
+{
+	return over(run);
+}
+
 void *sg_cel_alloc(struct sg_cel_run *run, size_t n)
 {
 	if (n > SG_CEL_MAX_MEMORY || run->mem + n > SG_CEL_MAX_MEMORY) {

@@ -211,6 +211,10 @@ int sg_cel_to_text(struct sg_cel_run *run, const struct sg_cel_val *v, const cha
 /* Whether v is the bool true (anything else, errors too, is false). */
 bool sg_cel_true(const struct sg_cel_val *v);
 
+/* Whether run passed its step or memory bound (its evaluation's error is
+ * then splicegate's bound, not the expression's). */
+bool sg_cel_run_over(const struct sg_cel_run *run);
+
 /* ---- for the module's function library (config/celfn.c) ---- */
 
 /* n zeroed bytes of the run's memory, or NULL past SG_CEL_MAX_MEMORY

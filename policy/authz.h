@@ -16,8 +16,10 @@
  * does not hold (false or an error) in any set denies; an allow rule that
  * holds in any set allows; else it is allowed only when no set has an
  * allow rule. A rule "holds" when it evaluates to true: an error is false
- * (so a failing deny rule does not deny). Each rule gets the run's step
- * bound afresh; their values share its memory. */
+ * (so a failing deny rule does not deny), except that a deny rule that
+ * passes the run's step or memory bound denies (agentgateway has no such
+ * bound). Each rule gets the run's step bound afresh; their values share
+ * its memory. */
 bool sg_authz_allows(const struct sg_authz *const *a, size_t n, struct sg_cel_run *run);
 
 #endif

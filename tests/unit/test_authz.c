@@ -78,6 +78,10 @@ static bool decide(const struct sg_authz *const *sets, size_t n, const char *pat
 	return ok;
 }
 
+/* A list whose comprehensions nested five deep pass the step bound, and
+ * whose maps nested four deep pass the memory bound. */
+#define TEN "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
+
 static void test_authz_decides_as_agentgateway(void **state)
 {
 	static const struct {
@@ -104,10 +108,22 @@ static void test_authz_decides_as_agentgateway(void **state)
 		/* not a bool: does not hold */
 		{ "['request.path']", "/a", false },
 		{ "[{deny: '1 / 0 == 1'}, {allow: 'int(\"x\") == 1 || true'}]", "/a", true },
+		/* past splicegate's own bounds (agentgateway has none): a deny
+		 * rule denies, whatever it would have said, and the rules after
+		 * one that passed the memory bound still run */
+		{ "[{deny: '" TEN ".all(a, " TEN ".all(b, " TEN ".all(c, " TEN ".all(d, " TEN
+		  ".all(e, true))))) && request.path == \"/a\"'}]",
+		  "/a", false },
+		{ "[{deny: '" TEN ".map(a, " TEN ".map(b, " TEN ".map(c, " TEN ".map(d, " TEN "))))"
+		  " == []'}, {deny: 'request.path == \"/a\"'}]",
+		  "/a", false },
+		{ "[{allow: '" TEN ".all(a, " TEN ".all(b, " TEN ".all(c, " TEN ".all(d, " TEN
+		  ".all(e, true)))))'}]",
+		  "/a", false },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		char policies[512], *err;
+		char policies[1024], *err;
 		struct sg_cfg *c;
 		const struct sg_authz *a;
 
