@@ -182,7 +182,8 @@ static uint64_t regex_cost(const char *p)
  * as the letter itself ("\d+" would match "ddd"). So the pattern is
  * translated first: \d and \D (inside brackets \d, \w and \s too),
  * "(?:" as "(", a leading "(?i)" as a case-insensitive match, \t \n \r
- * \f \v as those characters, lazy "*?" "+?" "??" as greedy; glibc's own
+ * \f \v as those characters, "." as any byte but a newline, lazy "*?"
+ * "+?" "??" as greedy; glibc's own
  * \w \W \s \S \b \B pass; any other letter escaped, and other "(?"
  * groups, are refused by name. Returns the translation (malloc'd: the
  * caller frees it) and the regcomp flags, or NULL with why. */
@@ -232,6 +233,10 @@ static char *translate(const char *p, int *flags, char *why, size_t whylen)
 			snprintf(why, whylen, "backreferences (\\%c) are not supported", c);
 			free(out);
 			return NULL;
+		} else if (p[i] == '.') {
+			/* Rust's and RE2's "." is any character but a newline
+			 * (ERE's takes a newline, and no NUL). */
+			put = "[^\n]";
 		} else if (p[i] == '(' && c == '?') {
 			if (p[i + 2] != ':') {
 				snprintf(why, whylen,
@@ -480,10 +485,15 @@ bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_
 		return false;
 	memcpy(buf, s ? s : "", s ? len : 0);
 	buf[s ? len : 0] = '\0';
-	ok = regexec(re, buf + from, 1, m, from ? REG_NOTBOL : 0) == 0;
+	/* REG_STARTEND (glibc's, BSD's): the span is searched whole, a NUL
+	 * byte in it as any other (a CEL string may hold one), and the offsets
+	 * come back from buf. */
+	m[0].rm_so = (regoff_t)from;
+	m[0].rm_eo = (regoff_t)len;
+	ok = regexec(re, buf, 1, m, REG_STARTEND | (from ? REG_NOTBOL : 0)) == 0;
 	if (ok) {
-		*so = from + (size_t)m[0].rm_so;
-		*eo = from + (size_t)m[0].rm_eo;
+		*so = (size_t)m[0].rm_so;
+		*eo = (size_t)m[0].rm_eo;
 	}
 	if (buf != stack)
 		free(buf);

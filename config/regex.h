@@ -44,7 +44,8 @@ void sg_regex_free(void *re);
 
 /* The first match of `re` (from sg_regex_new) in s[0..len) at or after
  * `from`: true with its bytes [*so, *eo). As sg_regex_match, `s` need
- * not be NUL-terminated; a NUL byte ends what is searched. Allocates
+ * not be NUL-terminated; a NUL byte in it is a byte like any other (a
+ * CEL string may hold one; "." matches it, as Rust's does). Allocates
  * only for a value past 1 KiB, and returns false when that fails. */
 bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_t *so, size_t *eo);
 

@@ -508,6 +508,26 @@ static void test_cel_bounded(void **state)
 	assert_non_null(strstr(err.msg, "nests more than"));
 }
 
+/* matches() and regexReplace() as Rust's regex (agentgateway's) and RE2
+ * read them, over glibc's POSIX matcher: a NUL byte in the value (a
+ * string may hold one: string(request.body), url.decode, json) is
+ * searched past, not the end of the value, and "." is any character but
+ * a newline. */
+static void test_cel_regex_as_rust(void **state)
+{
+	(void)state;
+	want_value("\"a\\x00DROP TABLE\".matches(\"DROP\")", NULL, "true");
+	want_value("\"a\\x00b\".matches(\"a.b\")", NULL, "true");
+	want_value("\"a\\x00b\".matches(\"^b\")", NULL, "false");
+	want_value("\"x\\x00b\\x00b\".regexReplace(\"b\", \"c\")", NULL, "\"x\\x00c\\x00c\"");
+	want_value("\"a\\nb\".matches(\"a.b\")", NULL, "false");
+	want_value("\"a\\nb\".matches(\"a[^x]b\")", NULL, "true");
+	want_value("\"a.b\".matches(\"^a\\\\.b$\") && !\"axb\".matches(\"^a\\\\.b$\")", NULL,
+		   "true");
+	want_value("\"a.b\".matches(\"^a[.]b$\") && !\"axb\".matches(\"^a[.]b$\")", NULL, "true");
+	want_value("\"a\\nb\".regexReplace(\".\", \"-\")", NULL, "\"-\\n-\"");
+}
+
 static void test_cel_strings_and_conversions(void **state)
 {
 	(void)state;
@@ -712,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_cel_refuses_with_column),
 		cmocka_unit_test(test_cel_bounded),
 		cmocka_unit_test(test_cel_strings_and_conversions),
+		cmocka_unit_test(test_cel_regex_as_rust),
 		cmocka_unit_test(test_cel_timestamp_before_1677),
 		cmocka_unit_test(test_cel_negating_lowest_duration),
 		cmocka_unit_test(test_cel_split_counts_bytes),
