@@ -676,7 +676,7 @@ static void to_int(struct sg_cel_run *run, const struct sg_cel_val *v, struct sg
 		return set_int(out, SG_CEL_INT, (int64_t)v->d);
 	case SG_CEL_STRING:
 		errno = 0;
-		if (!whole_text(v, t, sizeof(t)) || !v->s.n ||
+		if (!whole_text(v, t, sizeof(t)) || !v->s.n || space(t[0]) ||
 		    ((i = strtoll(t, &end, 10)), *end || errno))
 			return sg_cel_error(run, out, "cannot convert \"%.*s\" to int",
 					    (int)(v->s.n > 64 ? 64 : v->s.n), v->s.p);
@@ -714,7 +714,8 @@ static void to_uint(struct sg_cel_run *run, const struct sg_cel_val *v, struct s
 		return;
 	case SG_CEL_STRING:
 		errno = 0;
-		if (!whole_text(v, t, sizeof(t)) || !v->s.n || t[0] == '-' ||
+		/* strtoull skips spaces and negates a "-1" to 2^64 - 1 */
+		if (!whole_text(v, t, sizeof(t)) || !v->s.n || t[0] == '-' || space(t[0]) ||
 		    ((u = strtoull(t, &end, 10)), *end || errno))
 			return sg_cel_error(run, out, "cannot convert \"%.*s\" to uint",
 					    (int)(v->s.n > 64 ? 64 : v->s.n), v->s.p);

@@ -554,6 +554,14 @@ static void test_cel_strings_and_conversions(void **state)
 	want_value("type(1u) == uint && type(\"\") == string", NULL, "true");
 	want_value("1 == 1.0 && 1u == 1 && 2 > 1.5", NULL, "true");
 	want_error("int(\"x\")", NULL, "cannot convert");
+	/* the number alone, a sign first (Rust's parse(), agentgateway's):
+	 * no space before it, no minus before a uint */
+	want_value("int(\"+7\") + int(\"-7\") + int(uint(\"+7\"))", NULL, "7");
+	want_error("int(\" 1\")", NULL, "cannot convert");
+	want_error("int(\"\\t1\")", NULL, "cannot convert");
+	want_error("uint(\" 1\")", NULL, "cannot convert");
+	want_error("uint(\" -1\")", NULL, "cannot convert");
+	want_error("uint(\"\\n-1\")", NULL, "cannot convert");
 	want_error("timestamp(\"yesterday\")", NULL, "invalid timestamp");
 	want_error("duration(\"1 hour\")", NULL, "invalid duration");
 }
