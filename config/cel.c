@@ -13,6 +13,7 @@
 #include "config/cel.h"
 #include "config/celfn.h"
 #include "config/celparse.h"
+#include "config/utf8.h"
 
 /* ---- the compiled expression ------------------------------------------- */
 
@@ -640,19 +641,23 @@ static bool name_is(const struct sg_cel_header *h, const char *low, size_t n)
 }
 
 /* One header: a string, a list when it came several times, absent when
- * it did not come (agentgateway's header view). */
+ * it did not come, or when a value of it is not UTF-8 (HTTP lets a value
+ * hold any byte past 0x7f; agentgateway's header view then has no such
+ * header, and a CEL string is UTF-8). */
 static void eval_header(struct sg_cel_run *run, const struct sg_cel_node *n, struct sg_cel_val *out)
 {
 	const struct sg_cel_ctx *ctx = run->ctx;
 	struct sg_cel_header h;
 	struct sg_cel_val *list = NULL;
-	size_t count = 0, k;
+	size_t count = 0, bad = 0, k;
 
 	for (k = 0; ctx->header && ctx->header(ctx->ud, n->response, k, &h); k++)
-		if (name_is(&h, n->lit.s.p, n->lit.s.n))
+		if (name_is(&h, n->lit.s.p, n->lit.s.n)) {
 			count++;
+			bad += sg_utf8_span(h.value, h.vlen) < h.vlen;
+		}
 	sg_cel_step(run, k * 2);
-	if (!count)
+	if (!count || bad)
 		return sg_cel_absent(run, out, "key", n->lit.s.p, n->lit.s.n);
 	if (count > 1 && !(list = sg_cel_alloc(run, count * sizeof(*list))))
 		return bounded(run, out);
@@ -713,7 +718,8 @@ static void eval_headers(struct sg_cel_run *run, const struct sg_cel_node *n,
 		kv[2 * e].s.p = low;
 		kv[2 * e].s.n = h.nlen;
 		eval_header(run, &one, &kv[2 * e + 1]);
-		out->list.n++;
+		if (kv[2 * e + 1].type != SG_CEL_ERROR)
+			out->list.n++; /* a name with a value not UTF-8 is not there */
 	}
 }
 
