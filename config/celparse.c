@@ -1168,18 +1168,43 @@ static const char *namespace_of(struct parser *p, const struct sg_cel_node *recv
 	return NULL;
 }
 
+/* agentgateway's methods of a header map: request.headers.join(),
+ * .split(), .raw(), .redacted(), .cookie(name). */
+static bool header_view(const char *name)
+{
+	static const char *const views[] = { "join", "split", "raw", "redacted", "cookie" };
+
+	for (size_t k = 0; k < sizeof(views) / sizeof(views[0]); k++)
+		if (!strcmp(name, views[k]))
+			return true;
+	return false;
+}
+
 static struct sg_cel_node *check_call(struct parser *p, struct sg_cel_node *n)
 {
 	const struct fn_def *f;
 	const char *ns = namespace_of(p, n->a);
 	char name[96];
 	uint32_t given = n->nargs;
-	bool recv = n->a && !ns;
+	bool recv = n->a && !ns, checked = false;
 
 	snprintf(name, sizeof(name), "%s%s%.*s", ns ? ns : "", ns ? "." : "", (int)n->lit.s.n,
 		 n->lit.s.p);
 	if (!recv && !strcmp(name, "has"))
 		return check_has(p, n);
+	if (recv && header_view(name)) {
+		/* agentgateway's views of a header map (request.headers.join()
+		 * joins a repeated header's values...): a list's join() or a
+		 * string's split() would fail on the map at run time */
+		if (!(n->a = checked_value(p, n->a)))
+			return NULL;
+		if (n->a->kind == SG_CELK_HEADERS)
+			return fail(p, n->col - 1,
+				    "%s() of a header map (agentgateway's header views) is not "
+				    "supported by splicegate",
+				    name);
+		checked = true;
+	}
 	f = find_fn(name);
 	if (!f)
 		return fail(p, n->col - 1, "undeclared reference to function '%s'", name);
@@ -1207,7 +1232,7 @@ static struct sg_cel_node *check_call(struct parser *p, struct sg_cel_node *n)
 			return fail(p, n->col - 1, "containsIP() is called on cidr(\"...\")");
 		if (!compile_cidr(p, n, n->a))
 			return NULL;
-	} else if (n->a && !(n->a = checked_value(p, n->a))) {
+	} else if (n->a && !checked && !(n->a = checked_value(p, n->a))) {
 		return NULL;
 	}
 	for (uint32_t k = 0; k < n->nargs; k++)

@@ -442,6 +442,15 @@ static void test_cel_refuses_with_column(void **state)
 	want_refused("request", 1, "not a value on its own");
 	want_refused("\"abc", 1, "unterminated string literal");
 	want_refused("1 + 'a' + @", 11, "unexpected character '@'");
+	/* agentgateway's header views, which splicegate lacks: refused by
+	 * name, not an error per request */
+	want_refused("request.headers.join()[\"x-a\"] == \"1,2\"", 17, "join() of a header map");
+	want_refused("response.headers.split()", 18, "split() of a header map");
+	want_refused("request.headers.raw()", 17, "raw() of a header map");
+	want_refused("request.headers.redacted()", 17, "redacted() of a header map");
+	want_refused("request.headers.cookie(\"sid\")", 17, "cookie() of a header map");
+	want_value("[\"a\", \"b\"].join() + \"a,b\".split(\",\")[1]", NULL, "\"abb\"");
+	want_refused("request.path.raw()", 14, "undeclared reference to function 'raw'");
 	want_refused("request.path.matches(\"(\")", 22, "invalid regular expression");
 	want_refused("request.path.matches(request.method)", 30, "must be a string literal");
 	/* Found by fuzz_cel: loops over groups of loops make glibc's regcomp
