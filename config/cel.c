@@ -503,6 +503,11 @@ static void eval_in(struct sg_cel_run *run, const struct sg_cel_val *a, const st
 		sg_cel_step(run, b->list.n * 4);
 		return set_bool(out, sg_cel_map_get(b, a) != NULL);
 	}
+	if (a->type == SG_CEL_STRING && b->type == SG_CEL_STRING) {
+		/* agentgateway's (cel-rust's): a substring test */
+		sg_cel_step(run, b->s.n);
+		return set_bool(out, !a->s.n || memmem(b->s.p, b->s.n, a->s.p, a->s.n));
+	}
 	sg_cel_no_overload(run, out, "@in", a, b);
 }
 

@@ -619,6 +619,20 @@ static void test_cel_negating_lowest_duration(void **state)
 		      "duration out of range");
 }
 
+/* agentgateway's `in` on two strings is a substring test (its
+ * cel-rust's, not in cel-spec, where it is no overload): a deny rule
+ * such as '"banned" in jwt.scope' over a space-separated claim must deny
+ * here as there. */
+static void test_cel_in_string(void **state)
+{
+	(void)state;
+	want_value("\"banned\" in \"openid banned email\"", NULL, "true");
+	want_value("\"x\" in \"abc\" || \"abcd\" in \"abc\"", NULL, "false");
+	want_value("\"\" in \"abc\" && \"\u00e9\" in \"caf\u00e9\"", NULL, "true");
+	want_error("1 in \"abc\"", NULL, "no such overload");
+	want_error("b\"a\" in \"abc\"", NULL, "no such overload");
+}
+
 /* A header value that is not UTF-8 (HTTP allows bytes past 0x7f): no
  * such header, as agentgateway's header view has it (a CEL string is
  * UTF-8), so a require rule comparing it does not hold. */
@@ -775,6 +789,7 @@ int main(void)
 		cmocka_unit_test(test_cel_bounded),
 		cmocka_unit_test(test_cel_strings_and_conversions),
 		cmocka_unit_test(test_cel_regex_as_rust),
+		cmocka_unit_test(test_cel_in_string),
 		cmocka_unit_test(test_cel_header_not_utf8_is_absent),
 		cmocka_unit_test(test_cel_timestamp_before_1677),
 		cmocka_unit_test(test_cel_negating_lowest_duration),
