@@ -1276,6 +1276,16 @@ static struct sg_cel_node *check(struct parser *p, struct sg_cel_node *n)
 		return NULL;
 	if (n->c && !(n->c = checked_value(p, n->c)))
 		return NULL;
+	if (n->kind == SG_CELK_BIN && n->op == SG_CELOP_IN && n->b->kind == SG_CELK_HEADERS &&
+	    n->a->kind == SG_CELK_LIT && n->a->lit.type == SG_CEL_STRING) {
+		/* "Name" in request.headers: whether it came, the name in any
+		 * case (agentgateway looks it up in its header map) */
+		if (!(n->a = header(p, n->a, n->b, n->a->lit.s.p, n->a->lit.s.n)))
+			return NULL;
+		n->kind = SG_CELK_HAS;
+		n->b = NULL;
+		memset(&n->lit, 0, sizeof(n->lit));
+	}
 	return n;
 }
 

@@ -384,6 +384,12 @@ static void test_cel_reads_the_request(void **state)
 	want_value("has(request.headers.host)", &request, "true");
 	want_value("has(request.headers.missing)", &request, "false");
 	want_value("\"user-agent\" in request.headers", &request, "true");
+	/* any case, as agentgateway looks a name up in its header map */
+	want_value("\"User-Agent\" in request.headers && \"HOST\" in request.headers", &request,
+		   "true");
+	want_value("\"X-Missing\" in request.headers || \"Content-Type\" in request.headers",
+		   &request, "false");
+	want_value("\"Content-Type\" in response.headers", &request, "true");
 	want_value("request.headers.exists(h, h == \"host\")", &request, "true");
 	want_value("size(request.headers)", &request, "4");
 	want_value("default(request.headers[\"x-missing\"], \"none\")", &request, "\"none\"");
