@@ -378,50 +378,93 @@ static bool string_fn(struct sg_cel_run *run, const struct sg_cel_node *n,
 	}
 }
 
+/* A "$" reference of a regexReplace replacement at r[0] == '$' (Rust's
+ * regex expand: $n, ${n}, a name standing for a group the pattern does
+ * not have): its group, -1 for none, and *end past it; false when r is
+ * no reference (the "$" is then itself). */
+static bool cap_ref(const char *r, size_t n, size_t *end, long *group)
+{
+	size_t k = 1, start;
+	bool braced = n > 1 && r[1] == '{', digits = true;
+
+	if (braced) {
+		for (k = 2; k < n && r[k] != '}'; k++)
+			;
+		if (k >= n)
+			return false;
+		start = 2;
+		*end = k + 1;
+	} else {
+		while (k < n && ((r[k] >= '0' && r[k] <= '9') || (r[k] >= 'a' && r[k] <= 'z') ||
+				 (r[k] >= 'A' && r[k] <= 'Z') || r[k] == '_'))
+			k++;
+		if (k == 1)
+			return false;
+		start = 1;
+		*end = k;
+	}
+	*group = 0;
+	for (size_t e = start; e < k; e++) {
+		digits &= r[e] >= '0' && r[e] <= '9';
+		if (digits && *group < SG_REGEX_GROUPS + 1)
+			*group = *group * 10 + (r[e] - '0');
+	}
+	if (!digits || k == start || *group > SG_REGEX_GROUPS)
+		*group = -1; /* a name: the pattern has no named group */
+	return true;
+}
+
+/* `with` expanded over the match g of s into m (NULL: only measured);
+ * returns its length. */
+static size_t expand(char *m, const struct sg_cel_val *with, const char *s, size_t g[][2])
+{
+	const char *r = with->s.p;
+	size_t rn = with->s.n, o = 0, end;
+	long group;
+
+	for (size_t k = 0; k < rn;) {
+		if (r[k] == '$' && k + 1 < rn && r[k + 1] == '$') {
+			k++; /* "$$" is "$" */
+		} else if (r[k] == '$' && cap_ref(r + k, rn - k, &end, &group)) {
+			if (group >= 0 && g[group][0] != SIZE_MAX) {
+				if (m)
+					memcpy(m + o, s + g[group][0], g[group][1] - g[group][0]);
+				o += g[group][1] - g[group][0];
+			}
+			k += end;
+			continue;
+		}
+		if (m)
+			m[o] = r[k];
+		o++;
+		k++;
+	}
+	return o;
+}
+
+/* regexReplace(s, pattern, with): the first match replaced by `with`,
+ * its $n, ${n} and $$ expanded (agentgateway's: Rust's Regex::replace);
+ * s as it is when nothing matches. */
 static void fn_regex_replace(struct sg_cel_run *run, const struct sg_cel_node *n,
 			     const struct sg_cel_val *s, const struct sg_cel_val *with,
 			     struct sg_cel_val *out)
 {
-	size_t at = 0, o = 0, so, eo, cap = s->s.n + with->s.n * 4 + 16;
-	char *m = buf(run, cap, out);
+	size_t g[SG_REGEX_GROUPS + 1][2], o, mid;
+	char *m;
 
-	if (!m)
+	if (!sg_cel_step(run, s->s.n + with->s.n))
+		return sg_cel_error(run, out, "the expression passed its bounds");
+	if (!sg_regex_find_groups(n->re, s->s.p, s->s.n, g, SG_REGEX_GROUPS + 1)) {
+		*out = *s;
 		return;
-	while (at <= s->s.n && sg_cel_step(run, s->s.n - at) &&
-	       sg_regex_find(n->re, s->s.p, s->s.n, at, &so, &eo)) {
-		if (o + (so - at) + with->s.n > cap) {
-			char *grown = buf(run, cap * 2 + with->s.n, out);
-
-			if (!grown)
-				return;
-			memcpy(grown, m, o);
-			m = grown;
-			cap = cap * 2 + with->s.n;
-		}
-		memcpy(m + o, s->s.p + at, so - at);
-		o += so - at;
-		memcpy(m + o, with->s.p, with->s.n);
-		o += with->s.n;
-		if (eo == so) { /* an empty match: step over one byte */
-			if (so < s->s.n && o < cap)
-				m[o++] = s->s.p[so];
-			eo = so + 1;
-		}
-		at = eo;
 	}
-	if (at < s->s.n) {
-		if (o + s->s.n - at > cap) {
-			char *grown = buf(run, o + s->s.n - at, out);
-
-			if (!grown)
-				return;
-			memcpy(grown, m, o);
-			m = grown;
-		}
-		memcpy(m + o, s->s.p + at, s->s.n - at);
-		o += s->s.n - at;
-	}
-	set_str(out, SG_CEL_STRING, m, o);
+	mid = expand(NULL, with, s->s.p, g);
+	if (!(m = buf(run, g[0][0] + mid + (s->s.n - g[0][1]), out)))
+		return;
+	memcpy(m, s->s.p, g[0][0]);
+	o = g[0][0] + expand(m + g[0][0], with, s->s.p, g);
+	memcpy(m + o, s->s.p + g[0][1], s->s.n - g[0][1]);
+	set_str(out, SG_CEL_STRING, m, o + s->s.n - g[0][1]);
 }
 
 /* ---- conversions ------------------------------------------------------- */

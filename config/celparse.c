@@ -1105,6 +1105,8 @@ static struct sg_cel_node *compile_regex(struct parser *p, struct sg_cel_node *n
 	if (pat->kind != SG_CELK_LIT || pat->lit.type != SG_CEL_STRING)
 		return fail(p, pat->col - 1,
 			    "the pattern must be a string literal (it is compiled once, at load)");
+	if (memchr(pat->lit.s.p, '\0', pat->lit.s.n))
+		return fail(p, pat->col - 1, "a NUL byte in a pattern is not supported");
 	text = alloc(p, pat->lit.s.n + 1);
 	slot = sg_arena_push(&p->e->arena, &p->e->regexes, &p->e->nregexes, &p->e->capregexes,
 			     sizeof(*slot));

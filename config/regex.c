@@ -177,6 +177,19 @@ static uint64_t regex_cost(const char *p)
 	return sum;
 }
 
+/* Where the pattern's capturing groups 1.. stand among ERE's groups
+ * ("(?:" is one there too): posix[k] is the ERE group of group k + 1. */
+struct groups {
+	uint8_t posix[SG_REGEX_GROUPS];
+	size_t n;
+};
+
+/* One pattern of sg_regex_new: compiled, and its groups. */
+struct one {
+	regex_t re;
+	struct groups g;
+};
+
 /* Patterns are written for agentgateway, whose Rust regex crate reads
  * Perl-style classes that POSIX ERE lacks; glibc takes an unknown escape
  * as the letter itself ("\d+" would match "ddd"). So the pattern is
@@ -187,9 +200,9 @@ static uint64_t regex_cost(const char *p)
  * \w \W \s \S \b \B pass; any other letter escaped, and other "(?"
  * groups, are refused by name. Returns the translation (malloc'd: the
  * caller frees it) and the regcomp flags, or NULL with why. */
-static char *translate(const char *p, int *flags, char *why, size_t whylen)
+static char *translate(const char *p, int *flags, struct groups *g, char *why, size_t whylen)
 {
-	size_t len = strlen(p), o = 0;
+	size_t len = strlen(p), o = 0, posix = 0;
 	/* "[0-9A-Za-z_]" is the longest a two-byte escape becomes. */
 	char *out = malloc(len * 6 + 1);
 	bool in_bracket = false;
@@ -237,7 +250,13 @@ static char *translate(const char *p, int *flags, char *why, size_t whylen)
 			/* Rust's and RE2's "." is any character but a newline
 			 * (ERE's takes a newline, and no NUL). */
 			put = "[^\n]";
+		} else if (p[i] == '(' && c != '?') {
+			/* a capturing group: the pattern's next, ERE's next */
+			if (g && g->n < SG_REGEX_GROUPS && posix < 255)
+				g->posix[g->n++] = (uint8_t)(posix + 1);
+			posix++;
 		} else if (p[i] == '(' && c == '?') {
+			posix++; /* "(?:" is a group in ERE all the same */
 			if (p[i + 2] != ':') {
 				snprintf(why, whylen,
 					 "\"(?\" groups other than \"(?:\" and a leading \"(?i)\" "
@@ -322,7 +341,7 @@ static int compile(struct sg_cfg *cfg, struct sg_diag *d, const char *pat, const
 	*out = &failed;
 	if (!pat)
 		pat = "";
-	ere = translate(pat, &flags, why, sizeof(why));
+	ere = translate(pat, &flags, NULL, why, sizeof(why));
 	if (!ere)
 		return invalid(d, pat, at, key, why);
 	err = check(d, pat, ere, flags, at, key);
@@ -429,12 +448,16 @@ bool sg_regex_match(const void *re, const char *s, size_t len)
 void *sg_regex_new(const char *pat, uint64_t *budget, char *why, size_t whylen)
 {
 	int flags, err;
-	regex_t *re;
-	char *ere = translate(pat, &flags, why, whylen);
+	struct one *re = calloc(1, sizeof(*re));
+	char *ere = re ? translate(pat, &flags, &re->g, why, whylen) : NULL;
 	uint64_t cost, left = budget ? *budget : REGEX_MAX_COST;
 
-	if (!ere)
+	if (!re)
+		snprintf(why, whylen, "out of memory");
+	if (!ere) {
+		free(re);
 		return NULL;
+	}
 	flags &= ~REG_NOSUB;
 	cost = regex_cost(ere);
 	if (cost > left || !parens_balanced(ere)) {
@@ -445,20 +468,15 @@ void *sg_regex_new(const char *pat, uint64_t *budget, char *why, size_t whylen)
 				   "expression, too far"
 				 : "repetitions expand it too far");
 		free(ere);
+		free(re);
 		return NULL;
 	}
 	if (budget)
 		*budget -= cost;
-	re = malloc(sizeof(*re));
-	if (!re) {
-		snprintf(why, whylen, "out of memory");
-		free(ere);
-		return NULL;
-	}
-	err = regcomp(re, ere, flags);
+	err = regcomp(&re->re, ere, flags);
 	free(ere);
 	if (err) {
-		regerror(err, re, why, whylen);
+		regerror(err, &re->re, why, whylen);
 		free(re);
 		return NULL;
 	}
@@ -467,16 +485,20 @@ void *sg_regex_new(const char *pat, uint64_t *budget, char *why, size_t whylen)
 
 void sg_regex_free(void *re)
 {
-	if (!re)
+	struct one *o = re;
+
+	if (!o)
 		return;
-	regfree(re);
-	free(re);
+	regfree(&o->re);
+	free(o);
 }
 
-bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_t *so, size_t *eo)
+/* The first match in s[0..len) from `from`, its ERE groups 0..nm into
+ * m[]. */
+static bool search(const struct one *re, const char *s, size_t len, size_t from, regmatch_t *m,
+		   size_t nm)
 {
 	char stack[1024], *buf = stack;
-	regmatch_t m[1];
 	bool ok;
 
 	if (from > len)
@@ -490,12 +512,40 @@ bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_
 	 * come back from buf. */
 	m[0].rm_so = (regoff_t)from;
 	m[0].rm_eo = (regoff_t)len;
-	ok = regexec(re, buf, 1, m, REG_STARTEND | (from ? REG_NOTBOL : 0)) == 0;
-	if (ok) {
-		*so = (size_t)m[0].rm_so;
-		*eo = (size_t)m[0].rm_eo;
-	}
+	ok = regexec(&re->re, buf, nm, m, REG_STARTEND | (from ? REG_NOTBOL : 0)) == 0;
 	if (buf != stack)
 		free(buf);
 	return ok;
+}
+
+bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_t *so, size_t *eo)
+{
+	regmatch_t m[1];
+
+	if (!search(re, s, len, from, m, 1))
+		return false;
+	*so = (size_t)m[0].rm_so;
+	*eo = (size_t)m[0].rm_eo;
+	return true;
+}
+
+bool sg_regex_find_groups(const void *re, const char *s, size_t len, size_t g[][2], size_t n)
+{
+	const struct one *o = re;
+	regmatch_t m[256];
+	size_t nm = 1;
+
+	for (size_t k = 0; k < o->g.n; k++)
+		if ((size_t)o->g.posix[k] + 1 > nm)
+			nm = (size_t)o->g.posix[k] + 1;
+	if (!search(o, s, len, 0, m, nm))
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		size_t e = !k ? 0 : k <= o->g.n ? o->g.posix[k - 1] : 0;
+		bool set = (!k || e) && m[e].rm_so >= 0;
+
+		g[k][0] = set ? (size_t)m[e].rm_so : SIZE_MAX;
+		g[k][1] = set ? (size_t)m[e].rm_eo : SIZE_MAX;
+	}
+	return true;
 }

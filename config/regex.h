@@ -42,11 +42,22 @@ void *sg_regex_new(const char *pat, uint64_t *budget, char *why, size_t whylen);
 
 void sg_regex_free(void *re);
 
+/* The capturing groups sg_regex_find_groups tells (Rust's has more; one
+ * past them is taken as one the pattern does not have). */
+#define SG_REGEX_GROUPS 32
+
 /* The first match of `re` (from sg_regex_new) in s[0..len) at or after
  * `from`: true with its bytes [*so, *eo). As sg_regex_match, `s` need
  * not be NUL-terminated; a NUL byte in it is a byte like any other (a
  * CEL string may hold one; "." matches it, as Rust's does). Allocates
  * only for a value past 1 KiB, and returns false when that fails. */
 bool sg_regex_find(const void *re, const char *s, size_t len, size_t from, size_t *so, size_t *eo);
+
+/* The first match of `re` (from sg_regex_new) in s[0..len), as
+ * sg_regex_find: true with g[0] its bytes [g[0][0], g[0][1]) and g[k]
+ * those of the pattern's capturing group k (numbered as Rust's regex
+ * numbers them: "(?:" is none) for k < n, both SIZE_MAX for a group that
+ * took no part in the match or that the pattern does not have. */
+bool sg_regex_find_groups(const void *re, const char *s, size_t len, size_t g[][2], size_t n);
 
 #endif

@@ -458,6 +458,9 @@ static void test_cel_refuses_with_column(void **state)
 	want_value("[\"a\", \"b\"].join() + \"a,b\".split(\",\")[1]", NULL, "\"abb\"");
 	want_refused("request.path.raw()", 14, "undeclared reference to function 'raw'");
 	want_refused("request.path.matches(\"(\")", 22, "invalid regular expression");
+	/* a NUL in the pattern (an escape) would end it there: "a\0b" as "a" */
+	want_refused("request.path.matches(\"a\\x00b\")", 22, "a NUL byte");
+	want_refused("request.path.regexReplace(\"\\000\", \"\")", 27, "a NUL byte");
 	want_refused("request.path.matches(request.method)", 30, "must be a string literal");
 	/* Found by fuzz_cel: loops over groups of loops make glibc's regcomp
 	 * run for seconds ("((a*)*){1000}" took 28 s); and an expression's
@@ -534,13 +537,35 @@ static void test_cel_regex_as_rust(void **state)
 	want_value("\"a\\x00DROP TABLE\".matches(\"DROP\")", NULL, "true");
 	want_value("\"a\\x00b\".matches(\"a.b\")", NULL, "true");
 	want_value("\"a\\x00b\".matches(\"^b\")", NULL, "false");
-	want_value("\"x\\x00b\\x00b\".regexReplace(\"b\", \"c\")", NULL, "\"x\\x00c\\x00c\"");
+	want_value("\"x\\x00b\\x00b\".regexReplace(\"b$\", \"c\")", NULL, "\"x\\x00b\\x00c\"");
 	want_value("\"a\\nb\".matches(\"a.b\")", NULL, "false");
 	want_value("\"a\\nb\".matches(\"a[^x]b\")", NULL, "true");
 	want_value("\"a.b\".matches(\"^a\\\\.b$\") && !\"axb\".matches(\"^a\\\\.b$\")", NULL,
 		   "true");
 	want_value("\"a.b\".matches(\"^a[.]b$\") && !\"axb\".matches(\"^a[.]b$\")", NULL, "true");
-	want_value("\"a\\nb\".regexReplace(\".\", \"-\")", NULL, "\"-\\n-\"");
+	want_value("\"\\na\".regexReplace(\".\", \"-\")", NULL, "\"\\n-\"");
+}
+
+/* regexReplace as agentgateway's (Rust's Regex::replace): the first match
+ * only, "$1", "${1}" and "$$" in the replacement expanded, a reference to
+ * a group the pattern lacks (or a name: it has none) empty, "(?:" not
+ * counted. The first rows are agentgateway's own (celx function_tests). */
+static void test_cel_regex_replace_as_rust(void **state)
+{
+	(void)state;
+	want_value("\"blah id=1234 bar\".regexReplace(\"id=(.+?) \", \"[$1] \")", NULL,
+		   "\"blah [1234] bar\"");
+	want_value(
+		"\"/path/1/id/499c81c2/bar\".regexReplace(\"/path/([0-9]+?)/id/([0-9a-z]{8})/bar\","
+		" \"/path/{n}/id/{id}/bar\")",
+		NULL, "\"/path/{n}/id/{id}/bar\"");
+	want_value("\"aXbXc\".regexReplace(\"X\", \"-\")", NULL, "\"a-bXc\"");
+	want_value("\"abc\".regexReplace(\"x\", \"-\")", NULL, "\"abc\"");
+	want_value("\"k=v\".regexReplace(\"(?:k)=(v)\", \"$1|${1}|$0|$$1|$2|$9x|$x|${x}|$\")", NULL,
+		   "\"v|v|k=v|$1|||||$\"");
+	want_value("\"ab\".regexReplace(\"(a)|(b)\", \"[$2]\")", NULL, "\"[]b\"");
+	want_value("\"ab\".regexReplace(\"b\", \"${1\")", NULL, "\"a${1\"");
+	want_value("\"\".regexReplace(\"^\", \"x\")", NULL, "\"x\"");
 }
 
 static void test_cel_strings_and_conversions(void **state)
@@ -795,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_cel_bounded),
 		cmocka_unit_test(test_cel_strings_and_conversions),
 		cmocka_unit_test(test_cel_regex_as_rust),
+		cmocka_unit_test(test_cel_regex_replace_as_rust),
 		cmocka_unit_test(test_cel_in_string),
 		cmocka_unit_test(test_cel_header_not_utf8_is_absent),
 		cmocka_unit_test(test_cel_timestamp_before_1677),
