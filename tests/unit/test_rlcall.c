@@ -181,6 +181,15 @@ static int rl_teardown(void **state)
 	"{entries: [{key: t, value: 'duration(\"1s\")'}]}, "                                       \
 	"{entries: [{key: h, value: 'request.headers[\"x-user\"]'}]}]}"
 
+/* /heavy's: an entry past the expression's memory bound, then one that
+ * is not. */
+#define TEN "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
+#define RL_HEAVY                                                                                   \
+	"{domain: agw, host: '127.0.0.1:%3$u', descriptors: ["                                     \
+	"{entries: [{key: n, value: 'size(" TEN ".map(a, " TEN ".map(b, " TEN ".map(c, " TEN       \
+	".map(d, " TEN ")))))'}]}, "                                                               \
+	"{entries: [{key: path, value: request.path}]}]}"
+
 static const char rl_config[] =
 	"binds:\n- port: 8080\n  listeners:\n  - name: web\n    protocol: HTTP\n    routes:\n" RL(
 		"ok", "/ok",
@@ -200,8 +209,8 @@ static const char rl_config[] =
 					   "{domain: agw, host: '127.0.0.1:%3$u', descriptors: "
 					   "[{entries: [{key: a, value: '\"x\"'}]}], policies: "
 					   "{http: "
-					   "{requestTimeout: 100ms}}}")
-						RL("text", "/text", RL_TEXT);
+					   "{requestTimeout: 100ms}}}") RL("text", "/text", RL_TEXT)
+						RL("heavy", "/heavy", RL_HEAVY);
 
 static struct env *started(struct rlenv *t)
 {
@@ -340,6 +349,26 @@ static void test_rlcall_entry_text(void **state)
 	assert_string_equal(asked(t), "agw; u=2; b=true; y=YWI=");
 }
 
+/* A descriptor's expression past its bounds (splicegate's; agentgateway
+ * has none, and would have asked with it): the service cannot be asked
+ * what agentgateway would ask, so failClosed answers 500, rather than the
+ * request passing unlimited (before, that descriptor and every one after
+ * it were left out, the run being over its bound, and nothing was
+ * asked). */
+static void test_rlcall_entry_past_bounds(void **state)
+{
+	struct rlenv *t = *state;
+	struct env *e = started(t);
+
+	ask(e, "/heavy");
+	UNTIL(e, e->seen.answers == 1 || e->seen.sends == 1);
+	assert_int_equal(e->seen.status, 500);
+	assert_string_equal(e->seen.body, "rate limit failed");
+	assert_int_equal(e->seen.sends, 0);
+	assert_int_equal(t->rls.srv.nstreams, 0);
+	assert_int_equal(e->f.rl_calls, 0);
+}
+
 /* No descriptor left whole: nothing is asked, the request goes on. */
 static void test_rlcall_nothing_to_ask(void **state)
 {
@@ -427,6 +456,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rlcall_ok_goes_on, rl_setup, rl_teardown),
 		cmocka_unit_test_setup_teardown(test_rlcall_ok_plain, rl_setup, rl_teardown),
 		cmocka_unit_test_setup_teardown(test_rlcall_over_limit_429, rl_setup, rl_teardown),
+		cmocka_unit_test_setup_teardown(test_rlcall_entry_past_bounds, rl_setup,
+						rl_teardown),
 		cmocka_unit_test_setup_teardown(test_rlcall_nothing_to_ask, rl_setup, rl_teardown),
 		cmocka_unit_test_setup_teardown(test_rlcall_undecided, rl_setup, rl_teardown),
 		cmocka_unit_test_setup_teardown(test_rlcall_inflight_bound, rl_setup, rl_teardown),

@@ -335,7 +335,8 @@ static bool entry_value(struct sg_cel_run *run, const struct sg_cel_val *v, stru
 }
 
 /* The descriptors evaluated over r into d[0..*nd), their entries in e
- * (values in the run's memory, until sg_celreq_end), then the message. */
+ * (values in the run's memory, until sg_celreq_end), then the message.
+ * -E2BIG when an entry's expression passed its step or memory bound. */
 static int compose(struct sg_rlcall *c)
 {
 	const struct sg_remote_rl *l = c->l;
@@ -360,7 +361,12 @@ static int compose(struct sg_rlcall *c)
 			const struct sg_rl_entry *en = &l->d[i].entries[k];
 			struct sg_cel_val val;
 
+			cr.run.steps = 0; /* each expression its own evaluation */
 			sg_cel_eval(en->value, &cr.run, &val);
+			if (sg_cel_run_over(&cr.run)) {
+				sg_celreq_end(&cr);
+				return -E2BIG;
+			}
 			e[ne] = (struct sg_rlspb_entry){ { en->key, strlen(en->key) } };
 			ok = entry_value(&cr.run, &val, &e[ne++].value);
 		}
@@ -420,6 +426,12 @@ struct sg_rlcall *sg_rlcall_start(struct sg_request *r, const struct sg_remote_r
 	(*c->inflight)++;
 	sg_timer_init(&c->timer, on_timeout, c);
 	rc = compose(c);
+	if (rc == -E2BIG) {
+		/* agentgateway, which has no such bound, would have asked with
+		 * it: the service cannot be asked what it would be */
+		undecided(c, "a descriptor's expression passed its bounds");
+		return NULL;
+	}
 	if (rc <= 0) { /* nothing to ask: the request passes */
 		stop(c);
 		if (rc < 0)
