@@ -905,7 +905,7 @@ static void eval_comp(struct sg_cel_run *run, const struct sg_cel_node *n, struc
 /* ---- calls ------------------------------------------------------------- */
 
 /* default(x, y): y when x is absent (a missing key, header or
- * attribute). coalesce(...): the first that is neither an error nor
+ * attribute) or null, as agentgateway's. coalesce(...): the first that is neither an error nor
  * null; else null if one was, else the first error. */
 static void eval_fallback(struct sg_cel_run *run, const struct sg_cel_node *n,
 			  struct sg_cel_val *out)
@@ -915,7 +915,7 @@ static void eval_fallback(struct sg_cel_run *run, const struct sg_cel_node *n,
 
 	if (n->fn == SG_CELF_DEFAULT) {
 		eval(run, n->args[0], out);
-		if (out->type == SG_CEL_ERROR && out->absent)
+		if ((out->type == SG_CEL_ERROR && out->absent) || out->type == SG_CEL_NULL)
 			eval(run, n->args[1], out);
 		return;
 	}

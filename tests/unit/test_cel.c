@@ -393,6 +393,11 @@ static void test_cel_reads_the_request(void **state)
 	want_value("request.headers.exists(h, h == \"host\")", &request, "true");
 	want_value("size(request.headers)", &request, "4");
 	want_value("default(request.headers[\"x-missing\"], \"none\")", &request, "\"none\"");
+	/* and for null, as agentgateway's default() (a JSON null, a claim) */
+	want_value("default(null, \"none\")", NULL, "\"none\"");
+	want_value("default(json(\"{\\\"user\\\": null}\").user, \"anonymous\")", NULL,
+		   "\"anonymous\"");
+	want_error("default(1 / 0, \"none\")", NULL, "division by zero");
 	/* an attribute the request has not got is absent too */
 	want_error("request.host", &request, "no such attribute: request.host");
 	want_value("has(request.host)", &request, "false");
