@@ -880,6 +880,10 @@ static const struct fn_def {
 	{ "merge", SG_CELF_MERGE, RECV, 1, 1 },
 	{ "base64.encode", SG_CELF_BASE64_ENCODE, GLOBAL, 1, 1 },
 	{ "base64.decode", SG_CELF_BASE64_DECODE, GLOBAL, 1, 1 },
+	/* agentgateway's other names for them */
+	{ "base64Encode", SG_CELF_BASE64_ENCODE, GLOBAL, 1, 1 },
+	{ "base64Decode", SG_CELF_BASE64_DECODE, GLOBAL, 1, 1 },
+	{ "to_json", SG_CELF_TO_JSON, GLOBAL, 1, 1 },
 	{ "url.encode", SG_CELF_URL_ENCODE, GLOBAL, 1, 1 },
 	{ "url.decode", SG_CELF_URL_DECODE, GLOBAL, 1, 1 },
 	{ "json", SG_CELF_JSON, GLOBAL, 1, 1 },

@@ -573,6 +573,16 @@ static void test_cel_regex_replace_as_rust(void **state)
 	want_value("\"\".regexReplace(\"^\", \"x\")", NULL, "\"x\"");
 }
 
+/* agentgateway's other names for functions splicegate has (its celx
+ * registers both): base64Encode, base64Decode, to_json. */
+static void test_cel_agentgateway_aliases(void **state)
+{
+	(void)state;
+	want_value("string(base64Decode(base64Encode(\"hello\"))) + base64Encode(\"hello\")", NULL,
+		   "\"helloaGVsbG8=\"");
+	want_value("to_json({\"a\": [1, true]}) == toJson({\"a\": [1, true]})", NULL, "true");
+}
+
 static void test_cel_strings_and_conversions(void **state)
 {
 	(void)state;
@@ -826,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_cel_strings_and_conversions),
 		cmocka_unit_test(test_cel_regex_as_rust),
 		cmocka_unit_test(test_cel_regex_replace_as_rust),
+		cmocka_unit_test(test_cel_agentgateway_aliases),
 		cmocka_unit_test(test_cel_in_string),
 		cmocka_unit_test(test_cel_header_not_utf8_is_absent),
 		cmocka_unit_test(test_cel_timestamp_before_1677),
