@@ -489,6 +489,20 @@ static void arith(struct sg_cel_run *run, uint8_t op, const struct sg_cel_val *a
 
 static void eval(struct sg_cel_run *run, const struct sg_cel_node *n, struct sg_cel_val *out);
 
+/* k, a name looked up in a header map (request.headers[k], k in
+ * request.headers), in lowercase: agentgateway's header map takes a
+ * name in any case. */
+static void header_name(struct sg_cel_run *run, struct sg_cel_val *k)
+{
+	char *low;
+
+	if (k->type != SG_CEL_STRING || !(low = sg_cel_alloc(run, k->s.n + 1)))
+		return;
+	for (size_t e = 0; e < k->s.n; e++)
+		low[e] = (char)(k->s.p[e] >= 'A' && k->s.p[e] <= 'Z' ? k->s.p[e] + 32 : k->s.p[e]);
+	k->s.p = low;
+}
+
 static void eval_in(struct sg_cel_run *run, const struct sg_cel_val *a, const struct sg_cel_val *b,
 		    struct sg_cel_val *out)
 {
@@ -536,6 +550,8 @@ static void eval_bin(struct sg_cel_run *run, const struct sg_cel_node *n, struct
 	case SG_CELOP_GE:
 		return order(run, n->op, &a, &b, out);
 	case SG_CELOP_IN:
+		if (n->b->kind == SG_CELK_HEADERS)
+			header_name(run, &a);
 		return eval_in(run, &a, &b, out);
 	default:
 		return arith(run, n->op, &a, &b, out);
@@ -1036,6 +1052,8 @@ static void eval(struct sg_cel_run *run, const struct sg_cel_node *n, struct sg_
 			*out = k;
 			return;
 		}
+		if (n->a->kind == SG_CELK_HEADERS)
+			header_name(run, &k);
 		return eval_index(run, &a, &k, out);
 	}
 	case SG_CELK_CALL:

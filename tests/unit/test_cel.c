@@ -390,6 +390,12 @@ static void test_cel_reads_the_request(void **state)
 	want_value("\"X-Missing\" in request.headers || \"Content-Type\" in request.headers",
 		   &request, "false");
 	want_value("\"Content-Type\" in response.headers", &request, "true");
+	/* and a name the request gives, in any case too */
+	want_value("request.headers[request.method == \"GET\" ? \"User-Agent\" : \"x\"]", &request,
+		   "\"curl/8.0\"");
+	want_value("[\"HOST\", \"X-Forwarded-FOR\"].all(h, h in request.headers)", &request,
+		   "true");
+	want_value("[\"X-Missing\"].exists(h, h in request.headers)", &request, "false");
 	want_value("request.headers.exists(h, h == \"host\")", &request, "true");
 	want_value("size(request.headers)", &request, "4");
 	want_value("default(request.headers[\"x-missing\"], \"none\")", &request, "\"none\"");
