@@ -1231,6 +1231,32 @@ static bool json_compound(struct json *j, struct sg_cel_val *out, bool object)
 	return true;
 }
 
+/* A JSON number written without a fraction or an exponent, as serde_json
+ * reads it and agentgateway's json() hands it to CEL: a uint when it is
+ * not negative, an int when it is, each while it fits (else the double
+ * *out holds already, as -0 stays). A double would make two integers past
+ * 2^53 equal ("1234567890123456789" == 1234567890123456788). */
+static void json_integer(const char *t, struct sg_cel_val *out)
+{
+	char *end;
+
+	errno = 0;
+	if (t[0] != '-') {
+		unsigned long long u = strtoull(t, &end, 10);
+
+		if (!errno && !*end) {
+			memset(out, 0, sizeof(*out));
+			out->type = SG_CEL_UINT;
+			out->u = u;
+		}
+		return;
+	}
+	long long i = strtoll(t, &end, 10);
+
+	if (!errno && !*end && i != 0)
+		set_int(out, SG_CEL_INT, i);
+}
+
 static bool json_value(struct json *j, struct sg_cel_val *out)
 {
 	static const char *const words[] = { "true", "false", "null" };
@@ -1265,6 +1291,9 @@ static bool json_value(struct json *j, struct sg_cel_val *out)
 		return false;
 	set_double(out, strtod(t, &end));
 	j->at += (size_t)(end - t);
+	if (end != t && !memchr(t, '.', (size_t)(end - t)) && !memchr(t, 'e', (size_t)(end - t)) &&
+	    !memchr(t, 'E', (size_t)(end - t)))
+		json_integer(t, out);
 	return end != t;
 }
 

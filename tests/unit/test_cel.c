@@ -348,12 +348,24 @@ static void test_cel_agentgateway_examples(void **state)
 	want_value("url.encode(\"hello world/?x=1\")", NULL, "\"hello%20world%2F%3Fx%3D1\"");
 	want_value("toJson({\"hello\": \"world\"})", NULL, "'{\"hello\":\"world\"}'");
 	want_value("json('{\"a\": [1, true, null, \"x\\\\u00e9\"]}').a", NULL,
-		   "[1.0, true, null, \"x\\u00e9\"]");
+		   "[1u, true, null, \"x\\u00e9\"]");
 	/* a repeated key once, as serde_json reads it: its first place, its
 	 * last value */
 	want_value("json('{\"a\":1,\"b\":2,\"a\":3,\"\":4,\"\":5}')", NULL,
-		   "{\"a\": 3.0, \"b\": 2.0, \"\": 5.0}");
+		   "{\"a\": 3u, \"b\": 2u, \"\": 5u}");
 	want_value("size(json('{\"a\":1,\"a\":2,\"a\":3}'))", NULL, "1");
+	/* numbers as serde_json reads them (agentgateway's json()): a uint, an
+	 * int when negative, a double with a fraction or an exponent or past
+	 * 64 bits; so two ids past 2^53 stay apart */
+	want_value("json('1234567890123456789') == 1234567890123456789 && "
+		   "json('1234567890123456788') != 1234567890123456789",
+		   NULL, "true");
+	want_value("string(json('{\"id\": 1234567890123456789}').id)", NULL,
+		   "\"1234567890123456789\"");
+	want_value("[json('1'), json('-1'), json('1.0'), json('1e2'), json('-0'),"
+		   " json('18446744073709551616')].map(x, type(x))",
+		   NULL, "[uint, int, double, double, double, double]");
+	want_value("json('{\"n\": 2}').n + 1u", NULL, "3u");
 	want_value("form.encode({\"scope\": \"openid profile\", \"a\": [\"1\", \"2\"]})", NULL,
 		   "\"a=1&a=2&scope=openid+profile\"");
 	want_value("cidr(\"127.0.0.1/8\").containsIP(source.address)", &request, "true");

@@ -277,7 +277,7 @@ static void test_celreq_response(void **state)
 	v->resp_body = (struct sg_h1_span){ "{\"a\":1}", 7 };
 	v->resp_prefix = false;
 	v->has_resp_body = true;
-	assert_string_equal(eval(v, "json(response.body).a"), "double 1");
+	assert_string_equal(eval(v, "json(response.body).a"), "uint 1");
 	assert_string_equal(eval(v, "response.bodyPrefix"), "bytes {\"a\":1}");
 }
 
