@@ -347,7 +347,7 @@ static void test_celreq_proved(void **state)
 	struct sg_celreq_view *v = request(e, GET "\r\n");
 	struct sg_authn authn = { 0 };
 	struct sg_jwt_result r;
-	char claims[256], *tok;
+	char claims[320], *tok;
 	struct sg_diag d;
 	struct sg_cfg *kc;
 	int64_t now = time(NULL);
@@ -360,7 +360,8 @@ static void test_celreq_proved(void **state)
 	 * as ints */
 	snprintf(claims, sizeof(claims),
 		 "{\"iss\":\"" ISSUER "\",\"aud\":\"api\",\"sub\":\"alice\",\"exp\":%lld,"
-		 "\"groups\":[\"a\",\"b\"],\"n\":3,\"x\":1.5,\"ok\":true,\"o\":{\"k\":null}}",
+		 "\"groups\":[\"a\",\"b\"],\"n\":3,\"x\":1.5,\"ok\":true,\"o\":{\"k\":null},"
+		 "\"tenant\":1234567890123456788}",
 		 (long long)now + 600);
 	tok = ed_mint(e->key, claims);
 	assert_int_equal(
@@ -371,6 +372,10 @@ static void test_celreq_proved(void **state)
 	assert_string_equal(eval(v, "jwt.groups"), "list [\"a\",\"b\"]");
 	assert_string_equal(eval(v, "jwt.n"), "int 3");
 	assert_string_equal(eval(v, "jwt.x"), "double 1.5");
+	/* an int past 2^53 as written, not as its double: a token for tenant
+	 * ...788 is not one for ...789 (their doubles are one) */
+	assert_string_equal(eval(v, "jwt.tenant"), "int 1234567890123456788");
+	assert_string_equal(eval(v, "jwt.tenant == 1234567890123456789"), "bool false");
 	assert_string_equal(eval(v, "jwt.ok"), "bool true");
 	assert_string_equal(eval(v, "jwt.o"), "map {\"k\":null}");
 	assert_string_equal(eval(v, "jwt.sub == \"alice\" && \"b\" in jwt.groups"), "bool true");

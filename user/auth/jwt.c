@@ -308,7 +308,7 @@ static struct sg_json *json_part(const char *s, size_t len)
 	struct sg_json *v = NULL;
 
 	if (text && strlen((char *)text) == n)
-		v = sg_json_parse((char *)text);
+		v = sg_json_parse_exact((char *)text); /* a claim's int past 2^53 as written */
 	free(text);
 	if (v && sg_json_type(v) != SG_JSON_OBJECT) {
 		sg_json_free(v);

@@ -50,6 +50,9 @@ static bool from_json(struct sg_cel_run *run, const struct sg_json *j, struct sg
 {
 	struct sg_cel_val *v = NULL;
 	size_t n = 0, k = 0;
+	const char *t;
+	long long i;
+	char *end;
 	double d = 0;
 
 	switch (sg_json_type(j)) {
@@ -60,7 +63,12 @@ static bool from_json(struct sg_cel_run *run, const struct sg_json *j, struct sg
 		return true;
 	case SG_JSON_NUMBER:
 		sg_json_num(j, &d);
-		if (d == trunc(d) && fabs(d) < 9.2e18)
+		/* an integer as written (sg_json_parse_exact's text), not as
+		 * its double: past 2^53 two of them share one */
+		if ((t = sg_json_num_text(j)) && !strpbrk(t, ".eE") &&
+		    (errno = 0, i = strtoll(t, &end, 10), !errno && !*end))
+			*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = i };
+		else if (d == trunc(d) && fabs(d) < 9.2e18)
 			*out = (struct sg_cel_val){ .type = SG_CEL_INT, .i = (int64_t)d };
 		else
 			*out = (struct sg_cel_val){ .type = SG_CEL_DOUBLE, .d = d };
