@@ -339,6 +339,46 @@ static void test_jwt_malformed_tokens(void **state)
 			    "the token is invalid or malformed: Error(InvalidSignature)");
 }
 
+/* A string with a NUL in it (JSON's \u0000) reads, through cJSON, as what
+ * comes before the NUL: "api\u0000evil" would be the audience "api", which
+ * agentgateway (serde) tells apart. Such a token is refused whole; an
+ * escaped backslash before "u0000" is no NUL. */
+static void test_jwt_refuses_a_nul_in_its_strings(void **state)
+{
+#define E(x) "the token is invalid or malformed: Error(" x ")"
+	static const struct {
+		const char *kid, *claims, *want;
+	} cases[] = {
+		{ "ec256", "{" ISS ",\"aud\":\"api\\u0000evil\",\"exp\":1900000000}", E("Json") },
+		{ "ec256", "{" ISS ",\"aud\":[\"x\",\"other\\u0000\"],\"exp\":1900000000}",
+		  E("Json") },
+		{ "ec256",
+		  "{\"iss\":\"https://issuer.example\\u0000.evil\",\"aud\":\"api\",\"exp\":"
+		  "1900000000}",
+		  E("Json") },
+		{ "ec256",
+		  "{" ISS ",\"aud\":\"api\",\"sub\":\"alice\\u0000admin\",\"exp\":1900000000}",
+		  E("Json") },
+		{ "ec256", "{" ISS ",\"aud\":\"api\",\"\\u0000role\":\"x\",\"exp\":1900000000}",
+		  E("Json") },
+		/* a backslash, then "u0000": six characters, no NUL */
+		{ "ec256", "{" ISS ",\"aud\":\"api\",\"sub\":\"a\\\\u0000\",\"exp\":1900000000}",
+		  "ok sub=a\\u0000" },
+		/* the header's kid: the key "ec256" is not "ec256\0x" */
+		{ "ec256\\u0000x", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  "the token header is malformed: Error(InvalidToken)" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *v = verdict(jwt_of(cfg), mint("ES256", cases[i].kid, cases[i].claims));
+
+		if (strcmp(v, cases[i].want))
+			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i, cases[i].claims, v,
+				 cases[i].want);
+	}
+#undef E
+}
+
 static void test_jwt_config_refuses_a_bad_jwks(void **state)
 {
 	struct sg_diag d;
@@ -590,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_jwt_every_algorithm_verifies),
 		cmocka_unit_test(test_jwt_refusals),
 		cmocka_unit_test(test_jwt_malformed_tokens),
+		cmocka_unit_test(test_jwt_refuses_a_nul_in_its_strings),
 		cmocka_unit_test(test_jwt_config_refuses_a_bad_jwks),
 		cmocka_unit_test(test_jwt_multi_providers_and_required_claims),
 		cmocka_unit_test(test_jwt_cache_hits_and_expiry),

@@ -300,14 +300,27 @@ static uint64_t cache_id(const struct compiled *c)
 	return id;
 }
 
-/* A JSON object out of base64url part s[0..len), or NULL. */
+/* Whether JSON text s writes a NUL (\u0000) in a string. The parser's
+ * strings end at it: "api\u0000evil" would read as the audience "api" (and
+ * a claim CEL compares likewise), where agentgateway sees another string.
+ * A backslash escapes the character after it, so "\\u0000" is none. */
+static bool writes_nul(const char *s)
+{
+	for (; (s = strchr(s, '\\')) && s[1]; s += 2)
+		if (!strncmp(s + 1, "u0000", 5))
+			return true;
+	return false;
+}
+
+/* A JSON object out of base64url part s[0..len), or NULL (also when a
+ * string of it holds a NUL, raw or escaped). */
 static struct sg_json *json_part(const char *s, size_t len)
 {
 	size_t n;
 	unsigned char *text = sg_base64url_decode_new(s, len, &n);
 	struct sg_json *v = NULL;
 
-	if (text && strlen((char *)text) == n)
+	if (text && strlen((char *)text) == n && !writes_nul((char *)text))
 		v = sg_json_parse_exact((char *)text); /* a claim's int past 2^53 as written */
 	free(text);
 	if (v && sg_json_type(v) != SG_JSON_OBJECT) {
