@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 
 static EVP_PKEY *rsa, *ec256, *ec384, *ed;
@@ -73,6 +74,22 @@ static void jwk(EVP_PKEY *k, const char *kid, const char *alg, char *out, size_t
 			 "s\"%s}",
 			 used > 9 ? "," : "", kid, w == 32 ? "P-256" : "P-384", a, b, extra);
 	}
+}
+
+/* An ECDSA signature: DER (r, s) to JWS's r || s, each w bytes (out may
+ * be der). */
+static size_t ecdsa_raw(const unsigned char *der, size_t len, size_t w, unsigned char *out)
+{
+	const unsigned char *p = der;
+	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
+	const BIGNUM *r, *sv;
+
+	assert_non_null(s);
+	ECDSA_SIG_get0(s, &r, &sv);
+	BN_bn2binpad(r, out, (int)w);
+	BN_bn2binpad(sv, out + w, (int)w);
+	ECDSA_SIG_free(s);
+	return 2 * w;
 }
 
 /* Makes the four keys: 0, or -1 (a test setup's failure). */

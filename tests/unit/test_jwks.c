@@ -157,9 +157,11 @@ static void test_jwks_refused(void **state)
 		  "key 0: the key is missing the `kid` attribute" },
 		{ "{\"keys\":[{\"kty\":\"oct\",\"kid\":\"h\",\"k\":\"c2VjcmV0\"}]}",
 		  "key \"h\": unsupported kty (supported: RSA, EC, OKP[Ed25519])" },
-		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-521\",\"x\":\"AA\",\"y\":"
-		  "\"AA\"}]}",
-		  "key \"e\": crv must be P-256 or P-384" },
+		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"secp256k1\",\"x\":\"AA\","
+		  "\"y\":\"AA\"}]}",
+		  "key \"e\": crv must be P-256, P-384 or P-521" },
+		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-521\",\"x\":\"AA\"}]}",
+		  "key \"e\": x and y must be base64url" },
 		{ "{\"keys\":[{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":"
 		  "\"AA\"}]}",
 		  "key \"e\": x and y must be base64url coordinates of the curve" },
@@ -187,6 +189,53 @@ static void test_jwks_refused(void **state)
 	assert_int_equal(sg_jwks_parse("{\"keys\":[]}", 11, &k, err, sizeof(err)), 0);
 	assert_int_equal(sg_jwks_count(k), 0);
 	sg_jwks_free(k);
+}
+
+/* An issuer's set may hold a P-521 key beside the ones it signs with
+ * (Keycloak's ES512 provider): agentgateway loads the set, that key
+ * verifying nothing (jsonwebtoken has no ES512). Here too: the set loads,
+ * its other keys verify, the P-521 key takes no ES256 or ES384 signature
+ * (not even one by itself). */
+static void test_jwks_p521_key_loads_and_verifies_nothing(void **state)
+{
+	const char *msg = "eyJhbGciOiJFUzI1NiIsImtpZCI6ImUifQ.eyJpc3MiOiJ4In0";
+	EVP_PKEY *p521 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+	static char text[8192] = "{\"keys\":[";
+	unsigned char pt[1 + 2 * 66], sig[512];
+	char x[100], y[100], err[256] = "";
+	struct sg_jwks *k = NULL;
+	size_t n = 0, len, used;
+
+	(void)state;
+	assert_non_null(p521);
+	assert_int_equal(
+		EVP_PKEY_get_octet_string_param(p521, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &n),
+		1);
+	assert_int_equal(n, sizeof(pt));
+	b64u(pt + 1, 66, x);
+	b64u(pt + 1 + 66, 66, y);
+	used = strlen(text);
+	snprintf(text + used, sizeof(text) - used,
+		 "{\"kty\":\"EC\",\"kid\":\"e\",\"crv\":\"P-521\",\"alg\":\"ES512\",\"use\":"
+		 "\"sig\",\"x\":\"%s\",\"y\":\"%s\"}",
+		 x, y);
+	jwk(ec256, "ec256", NULL, text, sizeof(text));
+	strcat(text, "]}");
+	assert_int_equal(sg_jwks_parse(text, strlen(text), &k, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(sg_jwks_count(k), 2);
+	assert_int_equal(allowed(k, "e"), BIT(ES256) | BIT(ES384));
+	len = sign(ec256, EVP_sha256(), msg, sig, sizeof(sig));
+	len = ecdsa_raw(sig, len, 32, sig);
+	assert_true(
+		sg_jwk_verify(sg_jwks_find(k, "ec256"), SG_JWK_ES256, msg, strlen(msg), sig, len));
+	assert_false(sg_jwk_verify(sg_jwks_find(k, "e"), SG_JWK_ES256, msg, strlen(msg), sig, len));
+	len = sign(p521, EVP_sha256(), msg, sig, sizeof(sig));
+	len = ecdsa_raw(sig, len, 66, sig);
+	assert_false(sg_jwk_verify(sg_jwks_find(k, "e"), SG_JWK_ES256, msg, strlen(msg), sig, len));
+	assert_false(sg_jwk_verify(sg_jwks_find(k, "e"), SG_JWK_ES384, msg, strlen(msg), sig, len));
+	sg_jwks_free(k);
+	EVP_PKEY_free(p521);
 }
 
 /* One RSA key as a JWKS, n and e given in bytes. */
@@ -272,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_jwks_alg_names),
 		cmocka_unit_test(test_jwks_refused),
 		cmocka_unit_test(test_jwks_weak_rsa_verifies_nothing),
+		cmocka_unit_test(test_jwks_p521_key_loads_and_verifies_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -58,21 +58,6 @@ static char *jwks_text(void)
 	return out;
 }
 
-/* ES256/384: DER (r, s) to r || s. */
-static size_t ecdsa_raw(const unsigned char *der, size_t len, size_t w, unsigned char *out)
-{
-	const unsigned char *p = der;
-	ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
-	const BIGNUM *r, *sv;
-
-	assert_non_null(s);
-	ECDSA_SIG_get0(s, &r, &sv);
-	BN_bn2binpad(r, out, (int)w);
-	BN_bn2binpad(sv, out + w, (int)w);
-	ECDSA_SIG_free(s);
-	return 2 * w;
-}
-
 /* A token: header {"alg", "kid"} (kid NULL: none), payload `claims`,
  * signed with the key for alg ("HS256": an HMAC whose secret is the RSA
  * public key's PEM, the confusion attack; "none": no signature). */

@@ -43,8 +43,10 @@ struct sg_jwk {
 	char *kid;
 	EVP_PKEY *pkey;
 	unsigned algs; /* 1 << enum sg_jwk_alg it verifies */
-	int ec_bits;   /* EC: 256 or 384 */
-	bool weak;     /* an RSA key no signature is taken from (rsa_usable) */
+	int ec_bits;   /* EC: 256 or 384 (521: weak) */
+	/* A key no signature is taken from: an RSA key rsa_usable refuses,
+	 * a P-521 key (no pkey) */
+	bool weak;
 };
 
 struct sg_jwks {
@@ -134,7 +136,7 @@ static EVP_PKEY *rsa_key(const struct sg_json *o, bool *weak, const char **why)
 	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, be)) {
 		*why = "not an RSA public key";
 		pkey = from_params("RSA", b);
-		*weak = !rsa_usable(bn, be);
+		*weak = pkey && !rsa_usable(bn, be);
 	}
 	OSSL_PARAM_BLD_free(b);
 	BN_free(bn);
@@ -144,7 +146,11 @@ static EVP_PKEY *rsa_key(const struct sg_json *o, bool *weak, const char **why)
 	return pkey;
 }
 
-static EVP_PKEY *ec_key(const struct sg_json *o, int *bits, const char **why)
+/* An EC key. One on P-521 loads with no pkey, weak: agentgateway's
+ * jsonwebtoken reads the curve (and not its coordinates) but has no ES512,
+ * so such a key verifies nothing there either, and an issuer's set that
+ * holds one beside the keys it signs with must not be refused whole. */
+static EVP_PKEY *ec_key(const struct sg_json *o, int *bits, bool *weak, const char **why)
 {
 	const char *crv = sg_json_str(sg_json_get(o, "crv"));
 	size_t xlen = 0, ylen = 0, w;
@@ -154,13 +160,18 @@ static EVP_PKEY *ec_key(const struct sg_json *o, int *bits, const char **why)
 	EVP_PKEY *pkey = NULL;
 	const char *group;
 
-	*why = "crv must be P-256 or P-384";
+	*why = "crv must be P-256, P-384 or P-521";
 	if (crv && !strcmp(crv, "P-256")) {
 		group = "prime256v1";
 		w = 32;
 	} else if (crv && !strcmp(crv, "P-384")) {
 		group = "secp384r1";
 		w = 48;
+	} else if (crv && !strcmp(crv, "P-521")) {
+		*bits = 521;
+		*why = "x and y must be base64url";
+		*weak = x && y;
+		goto out;
 	} else {
 		goto out;
 	}
@@ -217,7 +228,7 @@ static int parse_key(const struct sg_json *o, struct sg_jwk *k, const char **why
 		k->pkey = rsa_key(o, &k->weak, why);
 	} else if (!strcmp(kty, "EC")) {
 		family = ALGS_EC;
-		k->pkey = ec_key(o, &k->ec_bits, why);
+		k->pkey = ec_key(o, &k->ec_bits, &k->weak, why);
 	} else if (!strcmp(kty, "OKP")) {
 		family = ALGS_OKP;
 		k->pkey = okp_key(o, why);
@@ -225,7 +236,7 @@ static int parse_key(const struct sg_json *o, struct sg_jwk *k, const char **why
 		*why = "unsupported kty (supported: RSA, EC, OKP[Ed25519])";
 		return -1;
 	}
-	if (!k->pkey)
+	if (!k->pkey && !k->weak)
 		return -1;
 	k->algs = family;
 	if (alg) {

@@ -37,7 +37,8 @@ struct sg_jwks;
 
 /* Parse a JWKS text ({"keys": [...]}, len bytes, need not be NUL-
  * terminated). Every key needs a kid and kty RSA (n, e), EC (crv P-256 or
- * P-384, x, y) or OKP (crv Ed25519, x); its `alg`, when it names a
+ * P-384, x, y; P-521: loaded, verifying nothing) or OKP (crv Ed25519, x);
+ * its `alg`, when it names a
  * signature algorithm, must fit its kty and is the only one the key
  * verifies, else the key's family does. Returns 0 with *out (the caller's,
  * sg_jwks_free), or -EINVAL with why in err[0..errlen) ("key \"k1\": ..."),
