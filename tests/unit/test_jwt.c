@@ -316,6 +316,16 @@ static void test_jwt_malformed_tokens(void **state)
 	big[10] = big[20] = '.';
 	assert_string_equal(verdict(jwt_of(cfg), big),
 			    "the token header is malformed: Error(InvalidToken)");
+	/* the signature's last character with a bit set past its bytes: the
+	 * same signature written another way (jsonwebtoken's base64 refuses
+	 * it, InvalidLastSymbol), which made one token many */
+	strcpy(tampered, good);
+	assert_int_equal((strlen(tampered) - (size_t)(strrchr(tampered, '.') + 1 - tampered)) % 4,
+			 2);
+	assert_non_null(strchr("AQgw", tampered[strlen(tampered) - 1]));
+	tampered[strlen(tampered) - 1]++;
+	assert_string_equal(verdict(jwt_of(cfg), tampered),
+			    "the token is invalid or malformed: Error(Base64(InvalidByte))");
 	/* the payload changed after signing */
 	strcpy(tampered, good);
 	dot = strchr(tampered, '.');

@@ -40,6 +40,11 @@ static ssize_t decode(const char *in, size_t len, bool url, uint8_t *out, size_t
 			out[n++] = (uint8_t)(acc >> bits);
 		}
 	}
+	/* base64url's last character may carry bits past the last byte: set,
+	 * they write the same bytes another way (RFC 4648 §3.5), and a JWS
+	 * signature would have many encodings (jsonwebtoken refuses them) */
+	if (url && (acc & ((1u << bits) - 1)))
+		return -1;
 	return (ssize_t)n;
 }
 

@@ -9,8 +9,9 @@
 
 /* Decode in[0..len) into out[0..cap). Returns the decoded length, or -1
  * on a character outside the alphabet ('=' included), a length that
- * cannot end a byte (len % 4 == 1) or a short out (cap of len * 3 / 4
- * always fits). */
+ * cannot end a byte (len % 4 == 1), a last character with bits set past
+ * the last byte (not the canonical encoding) or a short out (cap of
+ * len * 3 / 4 always fits). */
 ssize_t sg_base64url_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 
 /* The same into a new buffer (malloc'd, the caller's), NUL-terminated
