@@ -374,6 +374,52 @@ static void test_jwt_refuses_a_nul_in_its_strings(void **state)
 #undef E
 }
 
+/* A member twice: cJSON reads the first, agentgateway's jsonwebtoken
+ * refuses a header's alg or kid twice and a payload's exp, nbf, sub, iss
+ * or aud twice (serde's duplicate field), and a backend or another
+ * reader may take the last. Refused. */
+static void test_jwt_refuses_a_claim_twice(void **state)
+{
+#define E(x) "the token is invalid or malformed: Error(" x ")"
+	static const struct {
+		const char *kid, *claims, *want;
+	} cases[] = {
+		{ "ec256", "{" ISS ",\"aud\":\"api\",\"aud\":\"evil\",\"exp\":1900000000}",
+		  E("Json") },
+		{ "ec256",
+		  "{" ISS ",\"iss\":\"https://evil.example\",\"aud\":\"api\",\"exp\":1900000000}",
+		  E("Json") },
+		{ "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000,\"exp\":1700000000}",
+		  E("Json") },
+		{ "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000,\"nbf\":1,\"nbf\":1}",
+		  E("Json") },
+		{ "ec256",
+		  "{" ISS
+		  ",\"aud\":\"api\",\"sub\":\"alice\",\"sub\":\"admin\",\"exp\":1900000000}",
+		  E("Json") },
+		{ "ec256",
+		  "{" ISS ",\"aud\":\"api\",\"exp\":1900000000,\"iat\":1,\"iat\":1900000000}",
+		  E("Json") },
+		/* twice in a nested object is another member's business */
+		{ "ec256",
+		  "{" ISS
+		  ",\"aud\":\"api\",\"sub\":\"s\",\"exp\":1900000000,\"o\":{\"sub\":1,\"sub\":2}}",
+		  "ok sub=s" },
+		/* the header's kid twice: the first named the signing key */
+		{ "ec256\",\"kid\":\"rsa", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
+		  "the token header is malformed: Error(InvalidToken)" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *v = verdict(jwt_of(cfg), mint("ES256", cases[i].kid, cases[i].claims));
+
+		if (strcmp(v, cases[i].want))
+			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i, cases[i].claims, v,
+				 cases[i].want);
+	}
+#undef E
+}
+
 static void test_jwt_config_refuses_a_bad_jwks(void **state)
 {
 	struct sg_diag d;
@@ -626,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_jwt_refusals),
 		cmocka_unit_test(test_jwt_malformed_tokens),
 		cmocka_unit_test(test_jwt_refuses_a_nul_in_its_strings),
+		cmocka_unit_test(test_jwt_refuses_a_claim_twice),
 		cmocka_unit_test(test_jwt_config_refuses_a_bad_jwks),
 		cmocka_unit_test(test_jwt_multi_providers_and_required_claims),
 		cmocka_unit_test(test_jwt_cache_hits_and_expiry),

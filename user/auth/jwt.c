@@ -330,17 +330,37 @@ static struct sg_json *json_part(const char *s, size_t len)
 	return v;
 }
 
+/* Whether object o has one of names[0..n) (n <= 32) as a member twice:
+ * cJSON reads the first, agentgateway's jsonwebtoken refuses the members
+ * it reads when repeated (serde's duplicate field), and another reader
+ * may take the last. */
+static bool repeats(const struct sg_json *o, const char *const *names, size_t n)
+{
+	uint32_t seen = 0;
+
+	for (const struct sg_json *m = sg_json_first(o); m; m = sg_json_next(m))
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(sg_json_key(m), names[i]))
+				continue;
+			if (seen & (1u << i))
+				return true;
+			seen |= 1u << i;
+		}
+	return false;
+}
+
 /* The header: alg and kid, the key and its provider. */
 static int read_header(const struct sg_jwt_auth *j, const char *token, size_t hlen,
 		       const struct sg_jwk **key, const struct sg_jwt_provider **p,
 		       enum sg_jwk_alg *a, struct sg_jwt_result *r)
 {
+	static const char *const read[] = { "alg", "kid" };
 	struct sg_json *h = json_part(token, hlen);
 	const char *alg = sg_json_str(sg_json_get(h, "alg"));
 	const char *kid = sg_json_str(sg_json_get(h, "kid"));
 	int ret = 0;
 
-	if (!h)
+	if (!h || repeats(h, read, 2))
 		ret = refuse(r, SG_JWT_BAD_HEADER, "Error(InvalidToken)");
 	else if (!alg || (*a = sg_jwk_alg_of(alg)) == SG_JWK_UNKNOWN)
 		ret = refuse(r, SG_JWT_BAD_HEADER, "Error(InvalidAlgorithmName)");
@@ -358,6 +378,7 @@ static int read_header(const struct sg_jwt_auth *j, const char *token, size_t hl
 int sg_jwt_verify(const struct sg_jwt_auth *j, const char *token, size_t len, int64_t now,
 		  struct sg_jwt_claims **out, struct sg_jwt_result *r)
 {
+	static const char *const read_claims[] = { "exp", "nbf", "iat", "aud", "iss", "sub" };
 	const char *dot1 = memchr(token, '.', len), *dot2;
 	const struct sg_jwt_provider *p = NULL;
 	const struct sg_jwk *key = NULL;
@@ -390,7 +411,8 @@ int sg_jwt_verify(const struct sg_jwt_auth *j, const char *token, size_t len, in
 	c->len = len;
 	c->refs = 1;
 	c->json = json_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
-	if (!c->json) {
+	if (!c->json ||
+	    repeats(c->json, read_claims, sizeof(read_claims) / sizeof(read_claims[0]))) {
 		sg_jwt_claims_put(c);
 		return refuse(r, SG_JWT_INVALID, "Error(Json)");
 	}
