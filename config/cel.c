@@ -100,6 +100,51 @@ void *sg_cel_alloc(struct sg_cel_run *run, size_t n)
 	return sg_arena_alloc(&run->arena, n ? n : 1);
 }
 
+/* A secret's value shows `shown`; the value points at it, which is how
+ * unredacted() knows it. */
+struct sg_cel_secret {
+	const struct sg_cel_secret *next;
+	const char *p;
+	size_t n;
+	char shown[sizeof("<redacted>")];
+};
+
+bool sg_cel_secret(struct sg_cel_run *run, const char *p, size_t n, struct sg_cel_val *out)
+{
+	struct sg_cel_secret *s = sg_cel_alloc(run, sizeof(*s));
+
+	memset(out, 0, sizeof(*out));
+	if (!s) {
+		out->type = SG_CEL_ERROR;
+		out->s.p = "out of memory";
+		out->s.n = strlen(out->s.p);
+		return false;
+	}
+	memcpy(s->shown, "<redacted>", sizeof(s->shown));
+	s->p = p;
+	s->n = n;
+	s->next = run->secrets;
+	run->secrets = s;
+	out->type = SG_CEL_STRING;
+	out->s.p = s->shown;
+	out->s.n = sizeof(s->shown) - 1;
+	return true;
+}
+
+void sg_cel_unredacted(const struct sg_cel_run *run, const struct sg_cel_val *v,
+		       struct sg_cel_val *out)
+{
+	*out = *v;
+	if (v->type != SG_CEL_STRING || v->s.n != sizeof("<redacted>") - 1)
+		return;
+	for (const struct sg_cel_secret *s = run->secrets; s; s = s->next)
+		if (v->s.p == s->shown) {
+			out->s.p = s->p;
+			out->s.n = s->n;
+			return;
+		}
+}
+
 bool sg_cel_step(struct sg_cel_run *run, size_t bytes)
 {
 	uint64_t cost = 1 + (uint64_t)bytes / 16;

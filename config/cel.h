@@ -167,6 +167,8 @@ struct sg_cel_run {
 	struct sg_cel_val locals[16]; /* comprehension variables */
 	uint64_t rng;		      /* random()'s state, from ctx->seed */
 	char why[160];		      /* an error's message */
+	/* The secrets made for this run (sg_cel_secret), newest first. */
+	const struct sg_cel_secret *secrets;
 };
 
 /* A compiled expression (opaque): owns its tree, literals and regexes. */
@@ -215,7 +217,19 @@ bool sg_cel_true(const struct sg_cel_val *v);
  * then splicegate's bound, not the expression's). */
 bool sg_cel_run_over(const struct sg_cel_run *run);
 
+/* A secret (an API key) as a value of run: the string "<redacted>"
+ * wherever it goes (a header, a log field, toJson, a comparison), the
+ * secret p[0..n) (borrowed for the run's life) only through
+ * unredacted(), as agentgateway's SecretString values. False when the
+ * run's memory is full (*out then an error). */
+bool sg_cel_secret(struct sg_cel_run *run, const char *p, size_t n, struct sg_cel_val *out);
+
 /* ---- for the module's function library (config/celfn.c) ---- */
+
+/* unredacted() of v: the secret when v is one sg_cel_secret made in run
+ * (as it was made: not a string built from it), else v. */
+void sg_cel_unredacted(const struct sg_cel_run *run, const struct sg_cel_val *v,
+		       struct sg_cel_val *out);
 
 /* n zeroed bytes of the run's memory, or NULL past SG_CEL_MAX_MEMORY
  * (the run is then over its bound). */

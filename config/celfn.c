@@ -1735,7 +1735,7 @@ void sg_celfn_call(struct sg_cel_run *run, const struct sg_cel_node *n,
 			return sg_cel_no_overload(run, out, "regexReplace", recv, &args[1]);
 		return fn_regex_replace(run, n, recv, &args[1], out);
 	case SG_CELF_UNREDACTED:
-		*out = *recv;
+		sg_cel_unredacted(run, recv, out);
 		return;
 	case SG_CELF_MERGE:
 		return fn_merge(run, recv, &args[0], out);

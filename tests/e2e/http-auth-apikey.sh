@@ -5,7 +5,9 @@
 # the hash itself) 401 "...: invalid credentials", a gRPC caller
 # grpc-status 16; a permissive route lets a wrong key pass untouched.
 # Another client is served meanwhile; config_dump prints the policy with
-# its keys redacted, as agentgateway does.
+# its keys redacted, as agentgateway does, and CEL's apiKey.key reads
+# "<redacted>" (a request header set to toJson(apiKey)) but to
+# unredacted().
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
 
@@ -28,6 +30,17 @@ binds:
           keys:
           - {key: sk-alpha, metadata: {team: a}}
           - {keyHash: "$HASH", metadata: {team: b}}
+      backends: [{host: 127.0.0.1:$V1}]
+    - name: who
+      matches: [{path: {pathPrefix: /who}}]
+      policies:
+        apiKey:
+          keys:
+          - {key: sk-alpha, metadata: {team: a}}
+          - {keyHash: "$HASH", metadata: {team: b}}
+        transformations:
+          request:
+            set: {x-who: 'toJson(apiKey)', x-key: 'apiKey.key.unredacted()'}
       backends: [{host: 127.0.0.1:$V1}]
     - name: perm
       matches: [{path: {pathPrefix: /perm}}]
@@ -64,6 +77,12 @@ for bad in sk-alph sk-alphaa "${HASH#sha256:}" "$(head -c 9000 /dev/zero | tr '\
 done
 hcall --http2-prior-knowledge -H "content-type: application/grpc" -d '' "$u/api/pkg.Svc/M"
 check "a gRPC call without a key: UNAUTHENTICATED" "$H_CODE $(resp_header grpc-status)" "200 16"
+hcall -H "Authorization: Bearer sk-alpha" "$u/who/x"
+check "CEL's apiKey shows the key as <redacted>, unredacted() gives it" \
+	"$H_CODE $(echo_header x-who) $(echo_header x-key)" '200 {"key":"<redacted>","team":"a"} sk-alpha'
+hcall -H "Authorization: Bearer sk-beta" "$u/who/x"
+check "CEL's apiKey of a key given as its SHA-256: no key" "$H_CODE $(echo_header x-who)" \
+	'200 {"team":"b"}'
 hcall -H "x-api-key: wrong" "$u/perm/x"
 check "permissive: a wrong key passes, kept as sent" "$H_CODE $(echo_header x-api-key)" \
 	"200 wrong"

@@ -222,7 +222,7 @@ static void test_authz_step_reads_what_authentication_proved(void **state)
 		     " tags: [x, y], n: {m: 'q'}}}, {key: sk-b}]},"
 		     " authorization: {rules: ['apiKey.group == \"admins\" && apiKey.tier > 1"
 		     " && apiKey.on && \"y\" in apiKey.tags && apiKey.n.m == \"q\""
-		     " && apiKey.key == \"sk-a\"']}}",
+		     " && apiKey.key.unredacted() == \"sk-a\" && apiKey.key != \"sk-a\"']}}",
 		     &err);
 	if (!keyed)
 		fail_msg("%s", err);

@@ -382,7 +382,9 @@ static void test_celreq_proved(void **state)
 	assert_string_equal(eval(v, "apiKey"), "error");
 
 	/* apiKey: {key, <metadata's entries>}, YAML scalars typed as JSON
-	 * would read them */
+	 * would read them; the key "<redacted>" wherever it goes (a log
+	 * field, a header, a comparison) unless unredacted() asks, as
+	 * agentgateway's SecretString */
 	sg_diag_init(&d);
 	kc = sg_cfg_load_text("k.yaml",
 			      "binds:\n- port: 8080\n  listeners:\n  - routes:\n"
@@ -394,10 +396,19 @@ static void test_celreq_proved(void **state)
 	assert_non_null(kc);
 	sg_diag_free(&d);
 	authn.apikey = &kc->binds[0].listeners[0].routes[0].eff_filters.apikeys->v[0];
-	assert_string_equal(eval(v, "apiKey"),
-			    "map {\"key\":\"sk-123\",\"team\":\"red\",\"level\":3,\"ratio\":0.5,"
-			    "\"on\":true,\"tags\":[\"a\",2],\"q\":\"7\",\"none\":null}");
+	assert_string_equal(
+		eval(v, "apiKey"),
+		"map {\"key\":\"<redacted>\",\"team\":\"red\",\"level\":3,\"ratio\":0.5,"
+		"\"on\":true,\"tags\":[\"a\",2],\"q\":\"7\",\"none\":null}");
 	assert_string_equal(eval(v, "apiKey.level + 1"), "int 4");
+	assert_string_equal(eval(v, "apiKey.key"), "string <redacted>");
+	assert_string_equal(eval(v, "toJson(apiKey.key)"), "string \"<redacted>\"");
+	assert_string_equal(eval(v, "apiKey.key == \"sk-123\""), "bool false");
+	assert_string_equal(eval(v, "apiKey.key.unredacted()"), "string sk-123");
+	assert_string_equal(eval(v, "apiKey.key.unredacted() == \"sk-123\""), "bool true");
+	/* what is made of it is no longer the secret: "<redacted>" stays */
+	assert_string_equal(eval(v, "(apiKey.key + \"\").unredacted()"), "string <redacted>");
+	assert_string_equal(eval(v, "\"<redacted>\".unredacted()"), "string <redacted>");
 
 	/* basicAuth: {username} */
 	authn.basic_user = "bob";

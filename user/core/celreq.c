@@ -164,7 +164,8 @@ static bool from_node(struct sg_cel_run *run, const struct sg_node *n, size_t ex
 }
 
 /* apiKey: {key, <metadata's entries>} (agentgateway flattens them); key
- * is the key when the config gives it, absent for a hashed one. */
+ * is the key when the config gives it, a secret ("<redacted>" but to
+ * unredacted(), as agentgateway's), absent for a hashed one. */
 static bool api_key(struct sg_cel_run *run, const struct sg_api_key *k, struct sg_cel_val *out)
 {
 	const struct sg_node *md =
@@ -176,7 +177,7 @@ static bool api_key(struct sg_cel_run *run, const struct sg_api_key *k, struct s
 	if (k->key) {
 		v = (struct sg_cel_val *)(uintptr_t)out->list.v;
 		text(&v[0], "key", 3);
-		text(&v[1], k->key, strlen(k->key));
+		return sg_cel_secret(run, k->key, strlen(k->key), &v[1]);
 	}
 	return true;
 }
