@@ -252,8 +252,18 @@ static void test_jwt_refusals(void **state)
 		  E("MissingRequiredClaim(\"iss\")") },
 		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\"}",
 		  E("MissingRequiredClaim(\"exp\")") },
+		/* a required claim of another type is missing, as jsonwebtoken
+		 * reads it (an exp that is no u64, an aud list with a number) */
 		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":\"soon\"}",
-		  E("InvalidClaimFormat") },
+		  E("MissingRequiredClaim(\"exp\")") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":-5}",
+		  E("MissingRequiredClaim(\"exp\")") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":[\"api\",5],\"exp\":1900000000}",
+		  E("MissingRequiredClaim(\"aud\")") },
+		{ "ES256", "ec256", "{\"iss\":7,\"aud\":\"api\",\"exp\":1900000000}",
+		  E("MissingRequiredClaim(\"iss\")") },
+		{ "ES256", "ec256", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000,\"nbf\":\"x\"}",
+		  E("InvalidClaimFormat(\"nbf\")") },
 		{ "ES256", "ec256", "[1]", E("Json") },
 		/* the RSA public key as an HMAC secret: never an HMAC verifier */
 		{ "HS256", "rsa", "{" ISS ",\"aud\":\"api\",\"exp\":1900000000}",
@@ -461,6 +471,17 @@ static void test_jwt_multi_providers_and_required_claims(void **state)
 	assert_string_equal(verdict(j, mint("EdDSA", "ed", "{\"iss\":\"b\",\"exp\":1900000000}")),
 			    "the token is invalid or malformed: "
 			    "Error(MissingRequiredClaim(\"sub\"))");
+	/* a sub that is no string is none (it passed before) */
+	assert_string_equal(verdict(j, mint("EdDSA", "ed", "{\"iss\":\"b\",\"sub\":null}")),
+			    "the token is invalid or malformed: "
+			    "Error(MissingRequiredClaim(\"sub\"))");
+	assert_string_equal(verdict(j, mint("EdDSA", "ed", "{\"iss\":\"b\",\"sub\":[\"s\"]}")),
+			    "the token is invalid or malformed: "
+			    "Error(MissingRequiredClaim(\"sub\"))");
+	/* exp not required, but checked when present: it must be a time */
+	assert_string_equal(
+		verdict(j, mint("EdDSA", "ed", "{\"iss\":\"b\",\"sub\":\"s\",\"exp\":\"soon\"}")),
+		"the token is invalid or malformed: Error(InvalidClaimFormat(\"exp\"))");
 	assert_int_equal(sg_jwks_count(sg_jwt_keys(j, 0)), 0);
 	assert_int_equal(sg_jwks_count(sg_jwt_keys(j, 1)), 5);
 	assert_string_equal(sg_jwks_kid(sg_jwt_keys(j, 1), 3), "ed");

@@ -209,6 +209,25 @@ static int check_times(const struct sg_jwt_claims *c, int64_t now, struct sg_jwt
 	return 0;
 }
 
+/* Whether v, the value of claim_names[i], reads as jsonwebtoken reads
+ * that claim (its TryParse::Parsed): exp and nbf a u64 (a number from 0,
+ * a fraction rounded), aud and iss a string or a list of strings, sub a
+ * string. Anything else is as good as absent for a required claim. */
+static bool parsed(const struct sg_json *v, size_t i)
+{
+	double d;
+
+	if (i < 2)
+		return sg_json_num(v, &d) == 0 && d >= 0 && d < 18446744073709551616.0;
+	if (i < 4 && sg_json_type(v) == SG_JSON_ARRAY) {
+		for (const struct sg_json *it = sg_json_first(v); it; it = sg_json_next(it))
+			if (!sg_json_str(it))
+				return false;
+		return true;
+	}
+	return sg_json_str(v) != NULL;
+}
+
 static bool audience_ok(const struct sg_jwt_provider *p, const struct sg_json *aud)
 {
 	const struct sg_json *it = aud;
@@ -242,11 +261,14 @@ static int check_claims(const struct sg_jwt_provider *p, struct sg_jwt_claims *c
 	double iat_v = 0;
 
 	for (size_t i = 0; i < sizeof(claim_names) / sizeof(claim_names[0]); i++)
-		if ((required & (1u << i)) && !sg_json_get(c->json, claim_names[i]))
+		if ((required & (1u << i)) && !parsed(sg_json_get(c->json, claim_names[i]), i))
 			return refuse(r, SG_JWT_INVALID, missing[i]);
-	if ((exp && sg_json_num(exp, &c->exp) < 0) || (nbf && sg_json_num(nbf, &c->nbf) < 0) ||
-	    (iat && sg_json_num(iat, &iat_v) < 0))
-		return refuse(r, SG_JWT_INVALID, "Error(InvalidClaimFormat)");
+	if (exp && (!parsed(exp, 0) || sg_json_num(exp, &c->exp) < 0))
+		return refuse(r, SG_JWT_INVALID, "Error(InvalidClaimFormat(\"exp\"))");
+	if (nbf && (!parsed(nbf, 1) || sg_json_num(nbf, &c->nbf) < 0))
+		return refuse(r, SG_JWT_INVALID, "Error(InvalidClaimFormat(\"nbf\"))");
+	if (iat && sg_json_num(iat, &iat_v) < 0)
+		return refuse(r, SG_JWT_INVALID, "Error(InvalidClaimFormat(\"iat\"))");
 	c->has_exp = exp != NULL;
 	c->has_nbf = nbf != NULL;
 	if (check_times(c, now, r) < 0)
