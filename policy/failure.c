@@ -48,6 +48,8 @@ static const struct fail_info infos[] = {
 	[SG_FAIL_APIKEY] = { 401, "api key authentication failure: ", false, "apikey" },
 	/* agentgateway's ProxyError::BasicAuthenticationFailure */
 	[SG_FAIL_BASIC] = { 401, "basic authentication failure: ", false, "basic" },
+	/* the same addressed to the gateway as a forward proxy (its is_proxy) */
+	[SG_FAIL_BASIC_PROXY] = { 407, "basic authentication failure: ", false, "basic_proxy" },
 	/* agentgateway's ProxyError::ExternalAuthorizationFailed */
 	[SG_FAIL_EXT_AUTHZ] = { 403, "external authorization failed", false, "ext_authz" },
 	[SG_FAIL_EXT_AUTHZ_BODY] = { 413, "external authorization failed", false,

@@ -42,6 +42,8 @@ enum sg_fail {
 				  * (strict) */
 	SG_FAIL_APIKEY,		   /* 401 api key authentication failure: <cause> */
 	SG_FAIL_BASIC,		   /* 401 basic authentication failure: <cause> */
+	SG_FAIL_BASIC_PROXY,	   /* 407 the same, credentials read from
+				    * Proxy-Authorization */
 	SG_FAIL_EXT_AUTHZ,	   /* 403 external authorization failed: the
 				  * authorization service could not decide
 				  * (failureMode deny) */

@@ -7,7 +7,9 @@
 # wrong password, an unknown user or credentials that are not base64 401
 # "...: invalid credentials", both with WWW-Authenticate: Basic
 # realm="<realm>"; a gRPC caller grpc-status 16; an optional route lets a
-# request without credentials pass. Another client is served meanwhile;
+# request without credentials pass; one that reads Proxy-Authorization
+# answers 407 with Proxy-Authenticate (the gateway a forward proxy, as
+# agentgateway). Another client is served meanwhile;
 # config_dump prints the policy with the htpasswd redacted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/authlib.sh"
@@ -39,6 +41,14 @@ binds:
       matches: [{path: {pathPrefix: /maybe}}]
       policies:
         basicAuth: {htpasswd: {file: $WORK/htpasswd}}
+      backends: [{host: 127.0.0.1:$V1}]
+    - name: proxy
+      matches: [{path: {pathPrefix: /proxy}}]
+      policies:
+        basicAuth:
+          htpasswd: {file: $WORK/htpasswd}
+          mode: strict
+          authorizationLocation: {header: {name: Proxy-Authorization, prefix: "Basic "}}
       backends: [{host: 127.0.0.1:$V1}]
     - name: open
       backends: [{host: 127.0.0.1:$V1}]
@@ -74,6 +84,16 @@ check "optional: no credentials pass" "$H_CODE" 200
 hcall -u ann:wrong "$u/maybe/x"
 check "optional: wrong ones are refused, realm Restricted" \
 	"$H_CODE $(resp_header www-authenticate)" '401 Basic realm="Restricted"'
+hcall "$u/proxy/x"
+check "Proxy-Authorization: none is 407 with Proxy-Authenticate" \
+	"$H_CODE $(resp_header proxy-authenticate) [$(resp_header www-authenticate)] $H_BODY" \
+	"407 Basic realm=\"Restricted\" [] basic authentication failure: no basic authentication credentials found"
+hcall -H "Proxy-Authorization: Basic $(printf ann:wrong | base64)" "$u/proxy/x"
+check "Proxy-Authorization: a wrong password is 407" "$H_CODE $H_BODY" \
+	"407 basic authentication failure: invalid credentials"
+hcall -H "Proxy-Authorization: Basic $(printf ann:pw-a | base64)" "$u/proxy/x"
+check "Proxy-Authorization: the right one passes, not sent on" \
+	"$H_CODE [$(echo_header proxy-authorization)]" "200 []"
 
 busy_client_check
 got=$(inline_policies staff)

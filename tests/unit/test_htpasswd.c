@@ -17,6 +17,7 @@
 #include "config/build.h"
 #include "config/cfg.h"
 #include "config/diag.h"
+#include "policy/failure.h"
 #include "user/auth/htpasswd.h"
 #include "user/core/authn.h"
 #include "user/core/filter.h"
@@ -204,6 +205,44 @@ static void test_authn_basic_step(void **state)
 	sg_cfg_free(optional);
 }
 
+/* Read from Proxy-Authorization, the credentials are the gateway's as a
+ * forward proxy's: a refusal is 407 with Proxy-Authenticate (RFC 9110
+ * §11.7.1), as agentgateway answers, so that a client that waits for
+ * that challenge (a browser, curl --proxy-anyauth) sends them. */
+static void test_authn_basic_proxy_challenge(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { 0 };
+	struct sg_cfg *c;
+	char *err;
+
+	strcpy(text, "ann:$apr1$abcdefgh$82JubPF2dQkt1tVfvLnXS.\n");
+	c = load("strict, authorizationLocation: {header: {name: Proxy-Authorization, prefix: "
+		 "'Basic '}}",
+		 &err);
+	assert_string_equal(err, "");
+	free(err);
+	assert_non_null(c);
+	auth_header = "proxy-authorization";
+	assert_int_equal(auth_step(c, &a, &p, "Basic YW5uOng="), SG_FILTER_FORWARD);
+	assert_string_equal(a.basic_user, "ann");
+	sg_authn_reset(&a);
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(auth_step(c, &a, &p, i ? "Basic YW5uOnk=" : NULL),
+				 SG_FILTER_REFUSED);
+		assert_int_equal(sg_fail_status(p.refusal), 407);
+		assert_string_equal(p.cause, i ? "invalid credentials"
+					       : "no basic authentication credentials found");
+		assert_int_equal(p.response.nadd, 1);
+		assert_memory_equal(p.response.add[0].name.p, "proxy-authenticate", 18);
+		assert_memory_equal(p.response.add[0].value.p, "Basic realm=\"Restricted\"",
+				    p.response.add[0].value.len);
+	}
+	sg_filter_plan_reset(&p);
+	sg_cfg_free(c);
+	auth_header = "authorization";
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_htpasswd_user_twice_last_wins),
 		cmocka_unit_test(test_htpasswd_lines_refused),
 		cmocka_unit_test(test_authn_basic_step),
+		cmocka_unit_test(test_authn_basic_proxy_challenge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

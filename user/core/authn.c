@@ -245,12 +245,11 @@ static int strip(struct sg_filter_plan *p, const struct sg_cred_location *loc,
 
 /* ---- the step ------------------------------------------------------------------ */
 
-/* Refused as `kind` because of `why`, with challenge `scheme` (NULL: none). */
-static enum sg_filter_result refuse(struct sg_filter_plan *p, enum sg_fail kind, const char *why,
-				    const char *scheme)
+/* Refused as `kind` because of `why`, with challenge `scheme` (NULL: none)
+ * in header `name`. */
+static enum sg_filter_result refuse_in(struct sg_filter_plan *p, enum sg_fail kind, const char *why,
+				       struct sg_h1_span name, const char *scheme)
 {
-	static const struct sg_h1_span name = { "www-authenticate", 16 };
-
 	p->refusal = kind;
 	p->cause = sg_filter_plan_keep(p, why, strlen(why));
 	if (!p->cause ||
@@ -258,6 +257,14 @@ static enum sg_filter_result refuse(struct sg_filter_plan *p, enum sg_fail kind,
 			       p, name, (struct sg_h1_span){ scheme, strlen(scheme) }) < 0))
 		return SG_FILTER_NOMEM;
 	return SG_FILTER_REFUSED;
+}
+
+static enum sg_filter_result refuse(struct sg_filter_plan *p, enum sg_fail kind, const char *why,
+				    const char *scheme)
+{
+	static const struct sg_h1_span name = { "www-authenticate", 16 };
+
+	return refuse_in(p, kind, why, name, scheme);
 }
 
 static enum sg_filter_result refuse_jwt(struct sg_filter_plan *p, const struct sg_jwt_result *r,
@@ -341,17 +348,27 @@ enum sg_filter_result sg_authn_apikey(struct sg_authn *a, struct sg_filter_plan 
 	return SG_FILTER_FORWARD;
 }
 
-/* The challenge a basicAuth refusal carries, in the plan's storage. */
+/* The challenge a basicAuth refusal carries, in the plan's storage: 401
+ * with WWW-Authenticate, or, when the credentials are read from
+ * Proxy-Authorization (the gateway a forward proxy), 407 with
+ * Proxy-Authenticate (RFC 9110 §11.7.1), as agentgateway answers. */
 static enum sg_filter_result refuse_basic(struct sg_filter_plan *p, const struct sg_basic_auth *b,
 					  const char *why)
 {
+	static const struct sg_h1_span www = { "www-authenticate", 16 },
+				       proxy = { "proxy-authenticate", 18 };
+	bool to_proxy = b->location.where == SG_CRED_HEADER &&
+			!strcasecmp(b->location.name, "proxy-authorization");
 	char scheme[512];
 	const char *kept;
 
 	snprintf(scheme, sizeof(scheme), "Basic realm=\"%.400s\"",
 		 b->realm ? b->realm : "Restricted");
 	kept = sg_filter_plan_keep(p, scheme, strlen(scheme));
-	return kept ? refuse(p, SG_FAIL_BASIC, why, kept) : SG_FILTER_NOMEM;
+	if (!kept)
+		return SG_FILTER_NOMEM;
+	return to_proxy ? refuse_in(p, SG_FAIL_BASIC_PROXY, why, proxy, kept)
+			: refuse_in(p, SG_FAIL_BASIC, why, www, kept);
 }
 
 enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *p,

@@ -77,7 +77,9 @@ enum sg_filter_result sg_authn_apikey(struct sg_authn *a, struct sg_filter_plan 
  * htpasswd passes (a->basic_user set, the credentials stripped); else
  * refused (p->refusal SG_FAIL_BASIC: "no basic authentication credentials
  * found" in strict mode, "invalid credentials") with `www-authenticate:
- * Basic realm="<realm>"` (realm default "Restricted"), as agentgateway. */
+ * Basic realm="<realm>"` (realm default "Restricted"); read from
+ * Proxy-Authorization, SG_FAIL_BASIC_PROXY (407) with
+ * `proxy-authenticate: ...` instead, as agentgateway. */
 enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *p,
 				     const struct sg_basic_auth *b,
 				     const struct sg_filter_input *in);
