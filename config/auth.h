@@ -8,9 +8,11 @@
 #include "config/cfg.h"
 #include "config/fields.h"
 
-/* A JWT longer than this is refused unread (agentgateway's are bounded by
- * its header limits; a few KiB in practice). */
-#define SG_JWT_MAX_TOKEN 8192
+/* A JWT longer than this is refused unread: the most a request head
+ * holds (64 KiB), as agentgateway's are bounded by its header limits
+ * alone. An Entra ID or Keycloak token with many groups or roles passes
+ * 8 KiB. */
+#define SG_JWT_MAX_TOKEN (64 * 1024)
 
 /* jwtAuth into ((struct sg_filters *)dst)->jwt: {mode, location, issuer,
  * audiences, jwks, jwtValidationOptions} or {mode, location, providers:

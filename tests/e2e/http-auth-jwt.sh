@@ -2,9 +2,10 @@
 # h2c, with keys and tokens made by openssl at test time: each of RS256/384/
 # 512, PS256, ES256/384 and EdDSA passes (200) and the backend never sees
 # the token; a strict route answers a missing, expired, wrongly addressed,
-# alg-confused (HS256 with the RSA key, none), malformed, oversized or
+# alg-confused (HS256 with the RSA key, none), malformed or
 # unknown-key token 401 with agentgateway's text and WWW-Authenticate:
-# Bearer, a gRPC caller grpc-status 16 (UNAUTHENTICATED); an optional route
+# Bearer, a gRPC caller grpc-status 16 (UNAUTHENTICATED), while an 18 KiB
+# token (300 groups) passes as in agentgateway; an optional route
 # lets a request without a token pass, reads the token from a query
 # parameter and strips it; a permissive one lets a bad cookie token pass
 # untouched. A slow client on another route is served meanwhile.
@@ -107,7 +108,13 @@ bad "not.a.jwt" "the token header is malformed: Error(InvalidToken)" "malformed"
 tok=$(mint RS256 rsa "$GOOD")
 bad "${tok%?}A${tok: -1}" "$E: Error(InvalidSignature)" "a signature changed"
 bad "$(head -c 9000 /dev/zero | tr '\0' a).b.c" "the token header is malformed: Error(InvalidToken)" \
-	"a 9000-byte token"
+	"9000 bytes that are no token"
+groups=$(seq -f '"group-%036g"' 300 | paste -sd,)
+BIG=$(mint RS256 rsa "{\"iss\":\"https://issuer.example\",\"aud\":\"api\",\"sub\":\"g\",\"exp\":$((NOW + 3600)),\"groups\":[$groups]}")
+for opt in --http1.1 --http2-prior-knowledge; do
+	hcall $opt -H "Authorization: Bearer $BIG" "$u/api/x"
+	check "$opt: a ${#BIG}-byte token (300 groups) passes, as agentgateway's" "$H_CODE" 200
+done
 hcall --http2-prior-knowledge -H "content-type: application/grpc" -H "Authorization: Bearer x" \
 	-d '' "$u/api/pkg.Svc/M"
 check "a gRPC call with a bad token: UNAUTHENTICATED" \

@@ -63,8 +63,8 @@ static char *jwks_text(void)
  * public key's PEM, the confusion attack; "none": no signature). */
 static char *mint(const char *alg, const char *kid, const char *claims)
 {
-	static char tok[8192];
-	char head[256], h64[400], p64[2048], s64[1100];
+	static char tok[24576], p64[20480];
+	char head[256], h64[400], s64[1100];
 	unsigned char sig[1024], raw[200];
 	size_t siglen = sizeof(sig);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -342,6 +342,22 @@ static void test_jwt_malformed_tokens(void **state)
 	dot[1] = dot[1] == 'e' ? 'f' : 'e';
 	assert_string_equal(verdict(jwt_of(cfg), tampered),
 			    "the token is invalid or malformed: Error(InvalidSignature)");
+	/* A token past 8 KiB (an Entra ID token with many groups) is
+	 * verified, as agentgateway verifies any its header limits let in
+	 * (last: mint's buffer, which good is, is overwritten). */
+	{
+		char claims[14000];
+		int n = snprintf(claims, sizeof(claims),
+				 "{" ISS ",\"aud\":\"api\",\"sub\":\"g\",\"exp\":1900000000,"
+				 "\"groups\":[");
+
+		for (int i = 0; i < 300; i++)
+			n += snprintf(claims + n, sizeof(claims) - (size_t)n, "%s\"group-%036d\"",
+				      i ? "," : "", i);
+		snprintf(claims + n, sizeof(claims) - (size_t)n, "]}");
+		assert_true(strlen(mint("RS256", "rsa", claims)) > 16000);
+		assert_string_equal(verdict(jwt_of(cfg), mint("RS256", "rsa", claims)), "ok sub=g");
+	}
 }
 
 /* A string with a NUL in it (JSON's \u0000) reads, through cJSON, as what

@@ -39,6 +39,11 @@ void sg_authn_reset(struct sg_authn *a)
 
 /* ---- where the credential is --------------------------------------------- */
 
+/* Room on the stack for a credential decoded: a query parameter's value
+ * (a longer one is given undecoded: a JWT is base64url, nothing to
+ * decode), Basic's user:password. */
+#define CRED_BUF 8192
+
 /* Whether query pair key k[0..len) decodes to `name`. */
 static bool key_is(const char *k, size_t len, const char *name)
 {
@@ -285,7 +290,7 @@ enum sg_filter_result sg_authn_jwt_as(struct sg_authn *a, struct sg_filter_plan 
 				      const struct sg_jwt_auth *j, const struct sg_filter_input *in,
 				      const char *scheme)
 {
-	char buf[SG_JWT_MAX_TOKEN + 1];
+	char buf[CRED_BUF + 1];
 	struct sg_jwt_result r;
 	struct sg_jwt_claims *claims = NULL;
 	struct sg_h1_span tok;
@@ -328,7 +333,7 @@ enum sg_filter_result sg_authn_jwt_as(struct sg_authn *a, struct sg_filter_plan 
 enum sg_filter_result sg_authn_apikey(struct sg_authn *a, struct sg_filter_plan *p,
 				      const struct sg_api_keys *k, const struct sg_filter_input *in)
 {
-	char buf[SG_JWT_MAX_TOKEN + 1];
+	char buf[CRED_BUF + 1];
 	const struct sg_api_key *found;
 	struct sg_h1_span key;
 
@@ -375,8 +380,8 @@ enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *
 				     const struct sg_basic_auth *b,
 				     const struct sg_filter_input *in)
 {
-	char buf[SG_JWT_MAX_TOKEN + 1];
-	uint8_t plain[SG_JWT_MAX_TOKEN];
+	char buf[CRED_BUF + 1];
+	uint8_t plain[CRED_BUF];
 	struct sg_h1_span cred;
 	const char *user = NULL, *colon;
 	ssize_t n;
