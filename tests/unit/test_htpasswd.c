@@ -205,6 +205,33 @@ static void test_authn_basic_step(void **state)
 	sg_cfg_free(optional);
 }
 
+/* Credentials are text: "lat:caf\xe9" (Latin-1) is refused whatever the
+ * hash says, as agentgateway refuses what is not UTF-8 (String::from_utf8)
+ * before it looks at the user; "lat:café" in UTF-8 passes. */
+static void test_authn_basic_not_utf8(void **state)
+{
+	struct sg_filter_plan p = { 0 };
+	struct sg_authn a = { 0 };
+	struct sg_cfg *c;
+	char *err;
+
+	strcpy(text,
+	       "lat:{SHA}0vUrxEBomPxyLAtOMU+bRvyFzeQ=\nutf:{SHA}9CRFKpZzkYxvCbDN01sgvo5q59c=\n");
+	c = load("strict", &err);
+	assert_string_equal(err, "");
+	free(err);
+	assert_non_null(c);
+	auth_header = "authorization";
+	assert_int_equal(auth_step(c, &a, &p, "Basic dXRmOmNhZsOp"), SG_FILTER_FORWARD);
+	assert_string_equal(a.basic_user, "utf");
+	sg_authn_reset(&a);
+	assert_int_equal(auth_step(c, &a, &p, "Basic bGF0OmNhZuk="), SG_FILTER_REFUSED);
+	assert_string_equal(p.cause, "invalid credentials");
+	assert_null(a.basic_user);
+	sg_filter_plan_reset(&p);
+	sg_cfg_free(c);
+}
+
 /* Read from Proxy-Authorization, the credentials are the gateway's as a
  * forward proxy's: a refusal is 407 with Proxy-Authenticate (RFC 9110
  * §11.7.1), as agentgateway answers, so that a client that waits for
@@ -252,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_htpasswd_lines_refused),
 		cmocka_unit_test(test_authn_basic_step),
 		cmocka_unit_test(test_authn_basic_proxy_challenge),
+		cmocka_unit_test(test_authn_basic_not_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

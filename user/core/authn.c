@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "config/auth.h"
+#include "config/utf8.h"
 #include "user/auth/apikey.h"
 #include "user/auth/htpasswd.h"
 #include "user/base/base64url.h"
@@ -391,6 +392,12 @@ enum sg_filter_result sg_authn_basic(struct sg_authn *a, struct sg_filter_plan *
 			       ? refuse_basic(p, b, "no basic authentication credentials found")
 			       : SG_FILTER_FORWARD;
 	n = sg_base64_decode_std(cred.p, cred.len, plain, sizeof(plain));
+	/* text, as agentgateway reads it (String::from_utf8): other bytes
+	 * are invalid credentials whatever a hash says of them */
+	if (n > 0 && sg_utf8_span((const char *)plain, (size_t)n) != (size_t)n) {
+		explicit_bzero(plain, (size_t)n);
+		n = -1;
+	}
 	colon = n > 0 ? memchr(plain, ':', (size_t)n) : NULL;
 	if (colon)
 		user = sg_htpasswd_check(b, (const char *)plain, (size_t)(colon - (char *)plain),
