@@ -74,6 +74,18 @@ static struct sg_cfg *load(const char *mode, char **err)
 	return c;
 }
 
+/* load() that must succeed. */
+static struct sg_cfg *must_load(const char *mode)
+{
+	char *err;
+	struct sg_cfg *c = load(mode, &err);
+
+	assert_string_equal(err, "");
+	free(err);
+	assert_non_null(c);
+	return c;
+}
+
 static const struct sg_basic_auth *basic_of(const struct sg_cfg *c)
 {
 	return c->binds[0].listeners[0].routes[0].eff_filters.basic;
@@ -207,20 +219,16 @@ static void test_authn_basic_step(void **state)
 
 /* Credentials are text: "lat:caf\xe9" (Latin-1) is refused whatever the
  * hash says, as agentgateway refuses what is not UTF-8 (String::from_utf8)
- * before it looks at the user; "lat:café" in UTF-8 passes. */
+ * before it looks at the user; "utf:café" in UTF-8 passes. */
 static void test_authn_basic_not_utf8(void **state)
 {
 	struct sg_filter_plan p = { 0 };
 	struct sg_authn a = { 0 };
 	struct sg_cfg *c;
-	char *err;
 
 	strcpy(text,
 	       "lat:{SHA}0vUrxEBomPxyLAtOMU+bRvyFzeQ=\nutf:{SHA}9CRFKpZzkYxvCbDN01sgvo5q59c=\n");
-	c = load("strict", &err);
-	assert_string_equal(err, "");
-	free(err);
-	assert_non_null(c);
+	c = must_load("strict");
 	auth_header = "authorization";
 	assert_int_equal(auth_step(c, &a, &p, "Basic dXRmOmNhZsOp"), SG_FILTER_FORWARD);
 	assert_string_equal(a.basic_user, "utf");
@@ -241,15 +249,10 @@ static void test_authn_basic_proxy_challenge(void **state)
 	struct sg_filter_plan p = { 0 };
 	struct sg_authn a = { 0 };
 	struct sg_cfg *c;
-	char *err;
 
 	strcpy(text, "ann:$apr1$abcdefgh$82JubPF2dQkt1tVfvLnXS.\n");
-	c = load("strict, authorizationLocation: {header: {name: Proxy-Authorization, prefix: "
-		 "'Basic '}}",
-		 &err);
-	assert_string_equal(err, "");
-	free(err);
-	assert_non_null(c);
+	c = must_load("strict, authorizationLocation: {header: {name: Proxy-Authorization, "
+		      "prefix: 'Basic '}}");
 	auth_header = "proxy-authorization";
 	assert_int_equal(auth_step(c, &a, &p, "Basic YW5uOng="), SG_FILTER_FORWARD);
 	assert_string_equal(a.basic_user, "ann");

@@ -360,6 +360,23 @@ static void test_jwt_malformed_tokens(void **state)
 	}
 }
 
+/* Tokens signed ES256 by the P-256 key: header kid, payload claims, and
+ * what verifying each says. */
+struct es256_case {
+	const char *kid, *claims, *want;
+};
+
+static void es256_cases(const struct es256_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *v = verdict(jwt_of(cfg), mint("ES256", cases[i].kid, cases[i].claims));
+
+		if (strcmp(v, cases[i].want))
+			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i, cases[i].claims, v,
+				 cases[i].want);
+	}
+}
+
 /* A string with a NUL in it (JSON's \u0000) reads, through cJSON, as what
  * comes before the NUL: "api\u0000evil" would be the audience "api", which
  * agentgateway (serde) tells apart. Such a token is refused whole; an
@@ -367,9 +384,7 @@ static void test_jwt_malformed_tokens(void **state)
 static void test_jwt_refuses_a_nul_in_its_strings(void **state)
 {
 #define E(x) "the token is invalid or malformed: Error(" x ")"
-	static const struct {
-		const char *kid, *claims, *want;
-	} cases[] = {
+	static const struct es256_case cases[] = {
 		{ "ec256", "{" ISS ",\"aud\":\"api\\u0000evil\",\"exp\":1900000000}", E("Json") },
 		{ "ec256", "{" ISS ",\"aud\":[\"x\",\"other\\u0000\"],\"exp\":1900000000}",
 		  E("Json") },
@@ -390,13 +405,7 @@ static void test_jwt_refuses_a_nul_in_its_strings(void **state)
 		  "the token header is malformed: Error(InvalidToken)" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *v = verdict(jwt_of(cfg), mint("ES256", cases[i].kid, cases[i].claims));
-
-		if (strcmp(v, cases[i].want))
-			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i, cases[i].claims, v,
-				 cases[i].want);
-	}
+	es256_cases(cases, sizeof(cases) / sizeof(cases[0]));
 #undef E
 }
 
@@ -407,9 +416,7 @@ static void test_jwt_refuses_a_nul_in_its_strings(void **state)
 static void test_jwt_refuses_a_claim_twice(void **state)
 {
 #define E(x) "the token is invalid or malformed: Error(" x ")"
-	static const struct {
-		const char *kid, *claims, *want;
-	} cases[] = {
+	static const struct es256_case cases[] = {
 		{ "ec256", "{" ISS ",\"aud\":\"api\",\"aud\":\"evil\",\"exp\":1900000000}",
 		  E("Json") },
 		{ "ec256",
@@ -436,13 +443,7 @@ static void test_jwt_refuses_a_claim_twice(void **state)
 		  "the token header is malformed: Error(InvalidToken)" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *v = verdict(jwt_of(cfg), mint("ES256", cases[i].kid, cases[i].claims));
-
-		if (strcmp(v, cases[i].want))
-			fail_msg("case %zu (%s): got \"%s\", want \"%s\"", i, cases[i].claims, v,
-				 cases[i].want);
-	}
+	es256_cases(cases, sizeof(cases) / sizeof(cases[0]));
 #undef E
 }
 
