@@ -101,6 +101,9 @@ enum sg_cel_attr {
 	 * held whole, else its prefix (a response over the bound). */
 	SG_CEL_REQ_BODY_PREFIX,
 	SG_CEL_RESP_BODY_PREFIX,
+	/* jwt.rawToken: the verified token as it came, a secret
+	 * (sg_cel_secret), as agentgateway's Claims field (not a claim) */
+	SG_CEL_JWT_RAW_TOKEN,
 	SG_CEL_ATTRS
 };
 

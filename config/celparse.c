@@ -807,6 +807,8 @@ static const struct ctx_path {
 	{ "env.namespace", P_ATTR, SG_CEL_ENV_NAMESPACE, SG_CEL_NEED_ENV },
 	{ "env.gateway", P_ATTR, SG_CEL_ENV_GATEWAY, SG_CEL_NEED_ENV },
 	{ "jwt", P_ATTR, SG_CEL_JWT, SG_CEL_NEED_JWT },
+	/* a field of jwt's, not one of its claims (check_select) */
+	{ "jwt.rawToken", P_ATTR, SG_CEL_JWT_RAW_TOKEN, SG_CEL_NEED_JWT },
 	{ "apiKey", P_ATTR, SG_CEL_API_KEY, SG_CEL_NEED_API_KEY },
 	{ "basicAuth", P_ATTR, SG_CEL_BASIC_AUTH, SG_CEL_NEED_BASIC_AUTH },
 	{ "backend", P_ATTR, SG_CEL_BACKEND, SG_CEL_NEED_BACKEND },
@@ -1030,6 +1032,9 @@ static struct sg_cel_node *check_select(struct parser *p, struct sg_cel_node *n)
 		return NULL;
 	if (a->kind == SG_CELK_HEADERS)
 		return header(p, n, a, n->lit.s.p, n->lit.s.n);
+	/* agentgateway's jwt.rawToken is the token, whatever the claims say */
+	if (a->kind == SG_CELK_ATTR && a->attr == SG_CEL_JWT && is_name(n, "rawToken"))
+		return ctx_node(p, n, "jwt.rawToken");
 	if (a->kind != SG_CELK_IDENT) {
 		n->a = a;
 		return n;

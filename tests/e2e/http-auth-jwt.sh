@@ -8,7 +8,8 @@
 # token (300 groups) passes as in agentgateway; an optional route
 # lets a request without a token pass, reads the token from a query
 # parameter and strips it; a permissive one lets a bad cookie token pass
-# untouched. A slow client on another route is served meanwhile.
+# untouched; CEL's jwt.rawToken is "<redacted>" but to unredacted(). A
+# slow client on another route is served meanwhile.
 # config_dump prints the policy as agentgateway does (key ids, never keys);
 # `check` refuses a bad JWKS, and an AgentgatewayPolicy's
 # jwtAuthentication without providers (remote JWKS:
@@ -56,6 +57,16 @@ binds:
           location: {cookie: {name: session}}
           issuer: https://issuer.example
           jwks: {file: $K/jwks.json}
+      backends: [{host: 127.0.0.1:$V1}]
+    - name: tok
+      matches: [{path: {pathPrefix: /tok}}]
+      policies:
+        jwtAuth:
+          issuer: https://issuer.example
+          jwks: {file: $K/jwks.json}
+        transformations:
+          request:
+            set: {x-red: jwt.rawToken, x-tok: jwt.rawToken.unredacted()}
       backends: [{host: 127.0.0.1:$V1}]
     - name: open
       backends: [{host: 127.0.0.1:$V1}]
@@ -121,6 +132,11 @@ check "a gRPC call with a bad token: UNAUTHENTICATED" \
 	"$H_CODE $(resp_header grpc-status) $(resp_header grpc-message)" \
 	"200 16 authentication%20failure:%20the%20token%20header%20is%20malformed:%20Error(InvalidToken)"
 
+T=$(mint ES256 ec256 "$GOOD")
+hcall -H "Authorization: Bearer $T" "$u/tok/x"
+check "CEL's jwt.rawToken: <redacted>, unredacted() the token (agentgateway's)" \
+	"$H_CODE $(echo_header x-red) $([ "$(echo_header x-tok)" = "$T" ] && echo token) [$(echo_header authorization)]" \
+	"200 <redacted> token []"
 hcall "$u/opt/x?a=1"
 check "optional: no token passes" "$H_CODE" 200
 hcall "$u/opt/x?a=1&access_token=$(mint EdDSA ed "$GOOD")&b=2"

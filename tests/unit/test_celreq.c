@@ -347,7 +347,7 @@ static void test_celreq_proved(void **state)
 	struct sg_celreq_view *v = request(e, GET "\r\n");
 	struct sg_authn authn = { 0 };
 	struct sg_jwt_result r;
-	char claims[320], *tok;
+	char claims[320], *tok, want[1024];
 	struct sg_diag d;
 	struct sg_cfg *kc;
 	int64_t now = time(NULL);
@@ -379,6 +379,13 @@ static void test_celreq_proved(void **state)
 	assert_string_equal(eval(v, "jwt.ok"), "bool true");
 	assert_string_equal(eval(v, "jwt.o"), "map {\"k\":null}");
 	assert_string_equal(eval(v, "jwt.sub == \"alice\" && \"b\" in jwt.groups"), "bool true");
+	/* jwt.rawToken: the token itself, a secret as agentgateway's (not
+	 * one of the claims: toJson(jwt) has none) */
+	assert_string_equal(eval(v, "jwt.rawToken"), "string <redacted>");
+	snprintf(want, sizeof(want), "string %s", tok);
+	assert_string_equal(eval(v, "jwt.rawToken.unredacted()"), want);
+	assert_string_equal(eval(v, "has(jwt.rawToken)"), "bool true");
+	assert_null(strstr(eval(v, "toJson(jwt)"), "rawToken"));
 	assert_string_equal(eval(v, "apiKey"), "error");
 
 	/* apiKey: {key, <metadata's entries>}, YAML scalars typed as JSON

@@ -219,6 +219,19 @@ static bool proved(struct sg_celreq *c, int i, struct sg_cel_val *out)
 	return true;
 }
 
+/* jwt.rawToken: the verified token, a secret. */
+static bool raw_token(struct sg_celreq *c, struct sg_cel_val *out)
+{
+	const struct sg_authn *a = c->v->authn;
+	const char *tok;
+	size_t len;
+
+	if (!a || !a->jwt)
+		return false;
+	tok = sg_jwt_claims_token(a->jwt, &len);
+	return sg_cel_secret(&c->run, tok, len, out);
+}
+
 static bool str(struct sg_cel_val *out, const char *s)
 {
 	return s && text(out, s, strlen(s));
@@ -518,6 +531,8 @@ static bool attr(void *ud, enum sg_cel_attr a, struct sg_cel_val *out)
 		return true;
 	case SG_CEL_JWT:
 		return proved(c, 0, out);
+	case SG_CEL_JWT_RAW_TOKEN:
+		return raw_token(c, out);
 	case SG_CEL_API_KEY:
 		return proved(c, 1, out);
 	case SG_CEL_BASIC_AUTH:
