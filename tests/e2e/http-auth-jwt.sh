@@ -137,6 +137,19 @@ hcall -H "Authorization: Bearer $T" "$u/tok/x"
 check "CEL's jwt.rawToken: <redacted>, unredacted() the token (agentgateway's)" \
 	"$H_CODE $(echo_header x-red) $([ "$(echo_header x-tok)" = "$T" ] && echo token) [$(echo_header authorization)]" \
 	"200 <redacted> token []"
+for opt in --http1.1 --http2-prior-knowledge; do
+	# two Authorization lines, the first no Bearer one: the token in the
+	# second is verified, not sent on unverified (agentgateway reads the
+	# first line alone and lets an optional route pass the rest as sent)
+	hcall $opt -H "Authorization: Basic eDp5" -H "Authorization: Bearer forged.tok.en" "$u/tok/x"
+	check "$opt optional: a bad token on a second Authorization line is refused" \
+		"$H_CODE $H_BODY" \
+		"401 authentication failure: the token header is malformed: Error(InvalidToken)"
+	hcall $opt -H "Authorization: Basic eDp5" -H "Authorization: Bearer $T" "$u/tok/x"
+	check "$opt optional: a good one there passes, no Authorization line sent on" \
+		"$H_CODE $(jq -c '[.headers | to_entries[] | select(.key | ascii_downcase == "authorization")]' <<<"$H_BODY")" \
+		"200 []"
+done
 hcall "$u/opt/x?a=1"
 check "optional: no token passes" "$H_CODE" 200
 hcall "$u/opt/x?a=1&access_token=$(mint EdDSA ed "$GOOD")&b=2"

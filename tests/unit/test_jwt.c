@@ -597,6 +597,23 @@ static void test_authn_credential_locations(void **state)
 	assert_memory_equal(out.p, "c.d", 3);
 	hdrs[0][1] = "Basic abc"; /* another scheme: no bearer token */
 	assert_false(sg_authn_credential(&bearer, &in, buf, sizeof(buf), &out));
+	/* ...but a later Authorization line with one: that is the token
+	 * (else an optional jwtAuth let it through unverified) */
+	{
+		struct sg_h1_header lines[] = {
+			{ { "Authorization", 13 }, { "Basic abc", 9 } },
+			{ { "x-other", 7 }, { "Bearer no", 9 } },
+			{ { "authorization", 13 }, { "bearer d.e.f", 12 } },
+		};
+		struct sg_h1_req req = { .headers = lines, .nheaders = 3 };
+
+		in.req = &req;
+		assert_true(sg_authn_credential(&bearer, &in, buf, sizeof(buf), &out));
+		assert_int_equal(out.len, 5);
+		assert_memory_equal(out.p, "d.e.f", 5);
+		lines[2].value = (struct sg_h1_span){ "Basic xyz", 9 };
+		assert_false(sg_authn_credential(&bearer, &in, buf, sizeof(buf), &out));
+	}
 	in = input("/p?b=access+token");
 	assert_false(sg_authn_credential(&query, &in, buf, sizeof(buf), &out));
 	memset(hdrs, 0, sizeof(hdrs));

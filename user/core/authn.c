@@ -137,11 +137,23 @@ static bool from_cookie(const char *name, const struct sg_filter_input *in, stru
 	return false;
 }
 
+/* Header value v[0..len) after `prefix` (case-insensitive; NULL: none),
+ * when it starts with it. */
+static bool after_prefix(const char *v, size_t len, const char *prefix, struct sg_h1_span *out)
+{
+	size_t plen = prefix ? strlen(prefix) : 0;
+
+	if (len < plen || strncasecmp(v, prefix ? prefix : "", plen))
+		return false;
+	*out = (struct sg_h1_span){ v + plen, len - plen };
+	return true;
+}
+
 bool sg_authn_credential(const struct sg_cred_location *loc, const struct sg_filter_input *in,
 			 char *buf, size_t cap, struct sg_h1_span *out)
 {
 	const char *v;
-	size_t len = 0, plen;
+	size_t len = 0;
 
 	switch (loc->where) {
 	case SG_CRED_QUERY:
@@ -154,11 +166,18 @@ bool sg_authn_credential(const struct sg_cred_location *loc, const struct sg_fil
 	v = in->header(in->ctx, loc->name, &len);
 	if (!v)
 		return false;
-	plen = loc->prefix ? strlen(loc->prefix) : 0;
-	if (len < plen || strncasecmp(v, loc->prefix ? loc->prefix : "", plen))
-		return false;
-	*out = (struct sg_h1_span){ v + plen, len - plen };
-	return true;
+	if (after_prefix(v, len, loc->prefix, out))
+		return true;
+	/* The first line lacks the prefix ("Basic ..." before "Bearer ..."):
+	 * a later line that has it is the credential. agentgateway reads the
+	 * first line alone, so that an optional policy let the request pass
+	 * with the later token unverified, to a backend that may trust it. */
+	for (size_t i = 0; in->req && i < in->req->nheaders; i++)
+		if (sg_h1_span_is(in->req->headers[i].name, loc->name) &&
+		    after_prefix(in->req->headers[i].value.p, in->req->headers[i].value.len,
+				 loc->prefix, out))
+			return true;
+	return false;
 }
 
 /* ---- stripping it ----------------------------------------------------------- */
