@@ -145,6 +145,8 @@ for opt in --http1.1 --http2-prior-knowledge; do
 	check "$opt optional: a bad token on a second Authorization line is refused" \
 		"$H_CODE $H_BODY" \
 		"401 authentication failure: the token header is malformed: Error(InvalidToken)"
+	hcall $opt -H $'Authorization: Bearer\tforged.tok.en' "$u/tok/x"
+	check "$opt optional: a bad token after \"Bearer\" and a tab is refused" "$H_CODE" 401
 	hcall $opt -H "Authorization: Basic eDp5" -H "Authorization: Bearer $T" "$u/tok/x"
 	check "$opt optional: a good one there passes, no Authorization line sent on" \
 		"$H_CODE $(jq -c '[.headers | to_entries[] | select(.key | ascii_downcase == "authorization")]' <<<"$H_BODY")" \

@@ -613,6 +613,12 @@ static void test_authn_credential_locations(void **state)
 		assert_memory_equal(out.p, "d.e.f", 5);
 		lines[2].value = (struct sg_h1_span){ "Basic xyz", 9 };
 		assert_false(sg_authn_credential(&bearer, &in, buf, sizeof(buf), &out));
+		/* a tab where the prefix has its space: a token all the same
+		 * (a lenient backend reads one there) */
+		lines[2].value = (struct sg_h1_span){ "Bearer\tg.h.i", 12 };
+		assert_true(sg_authn_credential(&bearer, &in, buf, sizeof(buf), &out));
+		assert_int_equal(out.len, 5);
+		assert_memory_equal(out.p, "g.h.i", 5);
 	}
 	in = input("/p?b=access+token");
 	assert_false(sg_authn_credential(&query, &in, buf, sizeof(buf), &out));

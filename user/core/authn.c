@@ -137,14 +137,19 @@ static bool from_cookie(const char *name, const struct sg_filter_input *in, stru
 	return false;
 }
 
-/* Header value v[0..len) after `prefix` (case-insensitive; NULL: none),
- * when it starts with it. */
+/* Header value v[0..len) after `prefix` (case-insensitive, a tab taken
+ * for a space of it; NULL: none), when it starts with it. agentgateway
+ * wants the space itself, but a line "Bearer<TAB>token" it does not
+ * verify still carries a token a lenient backend reads. */
 static bool after_prefix(const char *v, size_t len, const char *prefix, struct sg_h1_span *out)
 {
 	size_t plen = prefix ? strlen(prefix) : 0;
 
-	if (len < plen || strncasecmp(v, prefix ? prefix : "", plen))
+	if (len < plen)
 		return false;
+	for (size_t i = 0; i < plen; i++)
+		if (!(prefix[i] == ' ' && v[i] == '\t') && strncasecmp(v + i, prefix + i, 1))
+			return false;
 	*out = (struct sg_h1_span){ v + plen, len - plen };
 	return true;
 }
