@@ -559,7 +559,7 @@ static void test_mcp_processes_per_source(void **state)
 	struct sg_mcp_backend m = { .targets = t, .n = 8 };
 	enum { FULL = SG_MCP_CHILDREN_PER_SOURCE / 8 };
 	static struct slot s[FULL + 2];
-	char name[8][4];
+	char name[8][16];
 
 	for (int i = 0; i < 8; i++) {
 		snprintf(name[i], sizeof(name[i]), "q%d", i);
