@@ -126,7 +126,7 @@ bool sg_http_date_parse(const char *p, size_t n, time_t *t)
 {
 	struct dcur c = { p, p + n };
 	struct tm tm = { 0 };
-	int wday, year, mday, mon;
+	int wday = 0, year = 0, mday, mon;
 	bool ok;
 
 	if (take_day(&c, false, &wday) && take(&c, ", ")) { /* IMF-fixdate */
