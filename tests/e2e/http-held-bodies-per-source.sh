@@ -109,8 +109,13 @@ check "the other 184 answered at once: 503 and the reason" \
 	"$(grep 'HTTP/1.1 503' <<<"$out")" \
 	"184 HTTP/1.1 503 Service Unavailable too many bodies held for this client"
 grown=$(sed -n 's/^grown //p' <<<"$out")
-[ -n "$grown" ] && [ "$grown" -lt 49152 ] && pass "the gateway grew by $grown KiB (under 48 MiB)" ||
-	fail "the gateway grew by ${grown:-?} KiB, want under 48 MiB"
+# ASan pads each allocation and keeps freed blocks in quarantine: 16 held
+# bodies grew a sanitized gateway by about 110 MiB (all 200 held: some 1.4 GiB, at that rate).
+limit=48
+[ -z "${SG_SANITIZED:-}" ] || limit=192
+[ -n "$grown" ] && [ "$grown" -lt $((limit * 1024)) ] &&
+	pass "the gateway grew by $grown KiB (under $limit MiB)" ||
+	fail "the gateway grew by ${grown:-?} KiB, want under $limit MiB"
 check "meanwhile another address's body is read and answered" \
 	"$(sed -n 's/^other //p' <<<"$out")" "HTTP/1.1 200 OK True"
 check "once its connections closed, the first address is served again" \
@@ -167,8 +172,11 @@ check "16 of the 100 responses held" "$(grep ' nothing$' <<<"$out")" "16 nothing
 check "the other 84 answered 503 and the reason" "$(grep 'HTTP/1.1 503' <<<"$out")" \
 	"84 HTTP/1.1 503 Service Unavailable too many bodies held for this client"
 grown=$(sed -n 's/^grown //p' <<<"$out")
-[ -n "$grown" ] && [ "$grown" -lt 32768 ] && pass "the gateway grew by $grown KiB (under 32 MiB)" ||
-	fail "the gateway grew by ${grown:-?} KiB, want under 32 MiB"
+limit=32 # sanitized: about 36 MiB for 16 held (all 100: some 220, at that rate)
+[ -z "${SG_SANITIZED:-}" ] || limit=96
+[ -n "$grown" ] && [ "$grown" -lt $((limit * 1024)) ] &&
+	pass "the gateway grew by $grown KiB (under $limit MiB)" ||
+	fail "the gateway grew by ${grown:-?} KiB, want under $limit MiB"
 
 stop_gateway
 if ! start_engine auto -c "$WORK/cfg.yaml" --workers 1 --held-bodies-per-source 4; then
